@@ -1,0 +1,1 @@
+"""Raw CSV files to a typed UTF-8 Parquet landing copy."""

@@ -1,0 +1,3 @@
+from ingest.ingest import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+with
+
+tickets as (
+
+    select * from {{ ref('fct_ticket_attendance') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('ref_regions') }}
+
+),
+
+monthly as (
+
+    select
+        participant_region_code as region_code,
+        purchase_month,
+        count(distinct participant_id) as active_participants,
+        count(*) as tickets,
+        sum(price_rub) as revenue_rub,
+        sum(case when is_label_final then 1 else 0 end) as tickets_with_final_label,
+        sum(case when attended = 1 then 1 else 0 end) as tickets_attended
+
+    from tickets
+    group by participant_region_code, purchase_month
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['monthly.region_code', 'monthly.purchase_month']) }} as region_month_id,
+        monthly.region_code,
+        regions.region_name,
+        regions.federal_district,
+        monthly.purchase_month as month_start_on,
+        monthly.active_participants,
+        monthly.tickets,
+        cast(monthly.revenue_rub as decimal(14, 2)) as revenue_rub,
+        monthly.tickets_with_final_label,
+        monthly.tickets_attended,
+        cast(monthly.tickets_attended * 1.0 / nullif(monthly.tickets_with_final_label, 0) as double)
+            as attendance_rate
+
+    from monthly
+    inner join regions
+        on monthly.region_code = regions.region_code
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Orchestration shared by every stage: paths, logging, the end-to-end run."""

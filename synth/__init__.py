@@ -1,0 +1,1 @@
+"""Synthetic raw data with planted structure, in the program's raw format."""

@@ -1,0 +1,3 @@
+from synth.generate import main
+
+raise SystemExit(main())
