@@ -265,14 +265,14 @@ def _attendance(s: Settings, rng: np.random.Generator, t: pd.DataFrame, people: 
     is_home = people["region_idx"].to_numpy()[who] == events["region_idx"].to_numpy()[t["event"].to_numpy()]
     age = people["age"].to_numpy()[who]
     logit = (
-        1.05
-        + np.array([o.attendance_effect for o in ORG_TYPES])[ev_type]
-        + 0.85 * people["reliability"].to_numpy()[who]
-        + 0.60 * np.log(t["price"].to_numpy() / type_mean)
-        - 0.35 * lead / 30.0
-        + 0.25 * (show_weekday >= 5)
-        + 0.30 * is_home
-        - 0.15 * (age >= 19)
+        1.0
+        + 1.3 * np.array([o.attendance_effect for o in ORG_TYPES])[ev_type]
+        + 0.55 * people["reliability"].to_numpy()[who]
+        + 0.80 * np.log(t["price"].to_numpy() / type_mean)
+        - 0.15 * lead / 30.0
+        + 0.15 * (show_weekday >= 5)
+        + 0.35 * is_home
+        - 0.20 * (age >= 19)
     )
     p = 1 / (1 + np.exp(-logit))
     attended = rng.random(len(t)) < p

@@ -24,7 +24,7 @@ windowed as (
 
     select
         tickets.*,
-        {{ dbt.dateadd('day', window_days, 'tickets.purchased_on') }} as label_window_closes_on,
+        cast({{ dbt.dateadd('day', window_days, 'tickets.purchased_on') }} as date) as label_window_closes_on,
         as_of.as_of_date
 
     from tickets

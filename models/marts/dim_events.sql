@@ -26,8 +26,8 @@ sales as (
         max(purchased_on) as last_sold_on,
         count(*) as tickets_sold,
         sum(price_rub) as revenue_rub,
-        sum(case when is_label_final then 1 else 0 end) as tickets_with_final_label,
-        sum(case when attended = 1 then 1 else 0 end) as tickets_attended
+        count(case when is_label_final then 1 end) as tickets_with_final_label,
+        count(case when attended = 1 then 1 end) as tickets_attended
 
     from tickets
     group by event_id

@@ -26,8 +26,8 @@ ticket_summary as (
         max(purchased_on) as last_purchased_on,
         count(*) as tickets_total,
         sum(price_rub) as spent_rub,
-        sum(case when is_label_final then 1 else 0 end) as tickets_with_final_label,
-        sum(case when attended = 1 then 1 else 0 end) as tickets_attended
+        count(case when is_label_final then 1 end) as tickets_with_final_label,
+        count(case when attended = 1 then 1 end) as tickets_attended
 
     from tickets
     group by participant_id

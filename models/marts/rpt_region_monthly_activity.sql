@@ -20,8 +20,8 @@ monthly as (
         count(distinct participant_id) as active_participants,
         count(*) as tickets,
         sum(price_rub) as revenue_rub,
-        sum(case when is_label_final then 1 else 0 end) as tickets_with_final_label,
-        sum(case when attended = 1 then 1 else 0 end) as tickets_attended
+        count(case when is_label_final then 1 end) as tickets_with_final_label,
+        count(case when attended = 1 then 1 end) as tickets_attended
 
     from tickets
     group by participant_region_code, purchase_month

@@ -1,0 +1,30 @@
+# Two commands: `make run` (the main job end to end on demo data) and `make test`.
+# Both create .venv and install the pinned dependencies on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install dbt-build train score clean help
+
+help:
+	@echo "make run    - generate demo data (first time), ingest, dbt build, train, score, summary"
+	@echo "make test   - every test: pytest (which drives dbt build, ingest, train, score for real)"
+	@echo "make clean  - remove the warehouse, landing data, artifacts and dbt target/"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m pipeline $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf warehouse data/landing artifacts target logs

@@ -1,0 +1,1 @@
+"""Attendance model: train, evaluate and score from the warehouse marts."""

@@ -1,0 +1,64 @@
+"""Read marts from the warehouse (DuckDB, read-only) and fingerprint what was read."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ml import config
+
+
+class DataError(Exception):
+    """The warehouse or the mart is not what the model needs."""
+
+
+def connect_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not warehouse.is_file():
+        raise DataError(f"warehouse {warehouse} does not exist; run the dbt build first")
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """First value of a one-row query. Fetches to the end: duckdb 2 leaves a result that
+    was read with fetchone() open and refuses further work on the connection."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else ()
+
+
+def mart_columns(con: duckdb.DuckDBPyConnection, table: str = config.MART) -> dict[str, str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    if not rows:
+        raise DataError(f"{table} is missing from the warehouse")
+    return dict(rows)
+
+
+def load_mart(warehouse: Path, where: str = "true", columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    cols = columns or (config.KEY, "participant_id", "event_id", config.DATE_COLUMN, "label_window_closes_on", "is_label_final", config.TARGET, *config.FEATURES)
+    with connect_read_only(warehouse) as con:
+        mart_columns(con)
+        sql = f"select {', '.join(dict.fromkeys(cols))} from {config.MART} where {where} order by {config.DATE_COLUMN}, {config.KEY}"
+        return con.execute(sql).df()
+
+
+def fingerprint(df: pd.DataFrame) -> dict:
+    """Identify a training set by content: rows, date range and a hash of keys and labels."""
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(df[[config.KEY, config.TARGET]], index=False).to_numpy().tobytes())
+    return {
+        "rows": int(len(df)),
+        "first_date": str(df[config.DATE_COLUMN].min().date()) if len(df) else None,
+        "last_date": str(df[config.DATE_COLUMN].max().date()) if len(df) else None,
+        "sha256": h.hexdigest()[:16],
+    }

@@ -1,0 +1,176 @@
+"""Train the attendance model: time split, baselines beside the model, report, artifact.
+
+Fits every candidate on the training period, picks the threshold and the model on the
+validation period, reports all of them on the untouched test period (with the oracle
+ceiling when the generator's ground truth is given), then refits the chosen model on
+every ticket with a final label and saves it with its metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+
+from ml import config, data, evaluate
+from ml.features import BASELINES, MODEL_KINDS, build_model, feature_frame
+from pipeline import paths
+
+log = logging.getLogger("afisha.ml.train")
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+LATEST_FILE = "LATEST"
+
+
+class ModelError(Exception):
+    """A model artifact is missing, altered, or does not fit the data."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import duckdb
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "pandas": pd.__version__, "numpy": np.__version__, "duckdb": duckdb.__version__, "joblib": joblib.__version__}
+
+
+def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = config.SplitConfig()) -> dict:
+    t0 = time.perf_counter()
+    df = data.load_mart(warehouse, where="is_label_final")
+    parts = evaluate.time_split(df, split)
+    X = {name: feature_frame(p) for name, p in parts.items()}
+    y = {name: p[config.TARGET].to_numpy(dtype=int) for name, p in parts.items()}
+
+    fitted, validation, test_metrics = {}, {}, {}
+    for kind in MODEL_KINDS:
+        model = build_model(kind).fit(X["train"], y["train"])
+        p_val = model.predict_proba(X["validation"])[:, 1]
+        threshold = evaluate.best_f1_threshold(y["validation"], p_val)
+        validation[kind] = evaluate.metrics(y["validation"], p_val, threshold)
+        test_metrics[kind] = evaluate.metrics(y["test"], model.predict_proba(X["test"])[:, 1], threshold)
+        fitted[kind] = (model, threshold)
+        log.info("%-24s validation ROC-AUC %.4f  test ROC-AUC %.4f", kind, validation[kind]["roc_auc"], test_metrics[kind]["roc_auc"])
+
+    learned = [k for k in MODEL_KINDS if k != "historical_rate"]
+    chosen = max(learned, key=lambda k: validation[k]["roc_auc"])
+    model, threshold = fitted[chosen]
+    p_test = model.predict_proba(X["test"])[:, 1]
+    oracle = evaluate.oracle_probabilities(parts["test"], truth_dir)
+    if oracle is not None:
+        test_metrics["oracle"] = evaluate.metrics(y["test"], oracle, evaluate.best_f1_threshold(y["test"], oracle))
+
+    # The model that scores open tickets learns from every outcome known today.
+    final = build_model(chosen).fit(feature_frame(df), df[config.TARGET].to_numpy(dtype=int))
+    trained_at = datetime.now(timezone.utc)
+    fp = data.fingerprint(df)
+    version = f"{trained_at:%Y%m%dT%H%M%SZ}-{fp['sha256'][:8]}"
+    report = {
+        "model_version": version,
+        "trained_at": trained_at.isoformat(timespec="seconds"),
+        "warehouse": str(warehouse),
+        "chosen_model": chosen,
+        "baselines": list(BASELINES),
+        "split": evaluate.split_windows(parts),
+        "validation_metrics": validation,
+        "test_metrics": test_metrics,
+        "calibration": evaluate.calibration_table(y["test"], p_test),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    metadata = {
+        "model_version": version,
+        "model_kind": chosen,
+        "trained_at": report["trained_at"],
+        "target": config.TARGET,
+        "features": {c: ("numeric" if c in config.NUMERIC_FEATURES else "categorical") for c in config.FEATURES},
+        "threshold": threshold,
+        "label_window_days": split.label_window_days,
+        "training_window": {"first_purchase": fp["first_date"], "last_purchase": fp["last_date"], "rows": fp["rows"]},
+        "evaluation_split": report["split"],
+        "data_fingerprint": fp,
+        "metrics": {"validation": validation[chosen], "test": test_metrics[chosen]},
+        "library_versions": library_versions(),
+    }
+    save_model(final, metadata, report)
+    return report
+
+
+def save_model(model, metadata: dict, report: dict) -> Path:
+    root = config.model_root()
+    out = root / metadata["model_version"]
+    out.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, out / MODEL_FILE)
+    metadata["model_sha256"] = _sha256(out / MODEL_FILE)
+    (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out / "report.md").write_text(evaluate.markdown_report(report), encoding="utf-8")
+    # Written last: a crash above leaves the previous model as the latest.
+    tmp = root / f".{LATEST_FILE}.tmp"
+    tmp.write_text(metadata["model_version"] + "\n", encoding="utf-8")
+    tmp.replace(root / LATEST_FILE)
+    return out
+
+
+def load_model(version: str | None = None):
+    """Load a saved model after checking it is ours: inside the model folder, hash intact."""
+    root = config.model_root().resolve()
+    if version is None:
+        latest = root / LATEST_FILE
+        if not latest.is_file():
+            raise ModelError(f"no trained model in {root}; run `python -m ml.train` first")
+        version = latest.read_text(encoding="utf-8").strip()
+    folder = (root / version).resolve()
+    if not folder.is_relative_to(root):
+        raise ModelError(f"model version {version!r} points outside the model folder {root}")
+    meta_path, model_path = folder / METADATA_FILE, folder / MODEL_FILE
+    if not meta_path.is_file() or not model_path.is_file():
+        raise ModelError(f"model {version} is incomplete in {folder} (metadata.json and model.joblib needed)")
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ModelError(f"model {version}: metadata.json is corrupt ({e})") from None
+    # joblib files run code when loaded: load only a file whose hash the metadata vouches for.
+    if _sha256(model_path) != metadata.get("model_sha256"):
+        raise ModelError(f"model {version}: model.joblib does not match the hash in metadata.json; refusing to load it")
+    return joblib.load(model_path), metadata
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB warehouse with the marts (default $AFISHA_WAREHOUSE or warehouse/afisha.duckdb)")
+    parser.add_argument("--truth-dir", type=Path, default=None, help="generator ground truth for the oracle ceiling (default: <raw dir>_truth if it exists)")
+    parser.add_argument("--test-days", type=int, default=config.SplitConfig.test_days)
+    parser.add_argument("--validation-days", type=int, default=config.SplitConfig.validation_days)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    warehouse = args.warehouse or paths.warehouse()
+    truth = args.truth_dir or paths.truth_dir()
+    try:
+        report = train(warehouse, truth, config.SplitConfig(test_days=args.test_days, validation_days=args.validation_days))
+    except (data.DataError, ValueError) as e:
+        log.error("training failed: %s", e)
+        return 1
+    chosen = report["test_metrics"][report["chosen_model"]]
+    log.info("model %s (%s): test ROC-AUC %.4f, F1 %.4f; report in %s", report["model_version"], report["chosen_model"], chosen["roc_auc"], chosen["f1"], config.model_root() / report["model_version"] / "report.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
