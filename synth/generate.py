@@ -176,7 +176,7 @@ def _events(s: Settings, rng: np.random.Generator, regions: pd.DataFrame) -> pd.
 
 def _day_weights(s: Settings) -> np.ndarray:
     days = pd.date_range(s.start, periods=s.days, freq="D")
-    return MONTH_WEIGHT[days.month - 1] * WEEKDAY_WEIGHT[days.dayofweek]
+    return MONTH_WEIGHT[days.month - 1] * WEEKDAY_WEIGHT[days.day_of_week]
 
 
 def _pick_events(
@@ -259,7 +259,7 @@ def _attendance(s: Settings, rng: np.random.Generator, t: pd.DataFrame, people: 
     max_lead = np.array([o.max_lead_days for o in ORG_TYPES])[ev_type]
     lead = np.floor(rng.random(len(t)) ** 2 * (max_lead + 1)).astype(int)
     show_offset = t["purchase_offset"].to_numpy() + lead
-    show_weekday = (pd.Timestamp(s.start).dayofweek + show_offset) % 7
+    show_weekday = (pd.Timestamp(s.start).day_of_week + show_offset) % 7
     type_mean = np.array([o.mean_price_rub for o in ORG_TYPES])[ev_type]
     who = t["who"].to_numpy()
     is_home = people["region_idx"].to_numpy()[who] == events["region_idx"].to_numpy()[t["event"].to_numpy()]

@@ -1,0 +1,115 @@
+"""Ingest: encodings (KOI8-R with Cyrillic, UTF-8), typing, quarantine, atomic landing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from ingest.ingest import IngestError, detect_encoding, ingest
+
+SHOW = "kind_of_show,id_show,region\nкино,0001,77\nтеатр,0002,05\nдом культуры,0003,92\n"
+TICKETS = "id_show,id_visitor,sell_date,ticket_cost\n0001,00007,2021-09-03,290\n0002,00012,2021-09-04,900\n"
+AGES = "id_visitor,Age,Region\n00007,15,77\n00012,21,05\n"
+VISIT = "id_show,id_visitor,show_date\n0001,00007,2021-09-05\n"
+
+
+def write_raw(folder: Path, encoding: str = "koi8-r", **overrides: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"show.csv": SHOW, "tickets.csv": TICKETS, "ages.csv": AGES, "visit.csv": VISIT}
+    for name, text in {**files, **overrides}.items():
+        (folder / name).write_bytes(text.encode(encoding))
+    return folder
+
+
+def landed(landing: Path, name: str) -> list[dict]:
+    return pq.read_table(landing / f"{name}.parquet").to_pylist()
+
+
+def test_koi8r_cyrillic_round_trip(tmp_path):
+    raw = write_raw(tmp_path / "raw", "koi8-r")
+    reports = ingest(raw, tmp_path / "landing")
+    assert {r.file: r.encoding for r in reports}["show.csv"] == "koi8-r"
+    show = landed(tmp_path / "landing", "show")
+    assert [r["kind_of_show"] for r in show] == ["кино", "театр", "дом культуры"]
+    # IDs and region codes stay zero-padded text.
+    assert [r["id_show"] for r in show] == ["0001", "0002", "0003"]
+    assert [r["region"] for r in show] == ["77", "05", "92"]
+    tickets = landed(tmp_path / "landing", "tickets")
+    assert tickets[0]["id_visitor"] == "00007" and tickets[0]["ticket_cost"] == 290.0
+    assert str(tickets[0]["sell_date"]) == "2021-09-03" and tickets[0]["_source_line"] == 2
+
+
+def test_utf8_is_detected(tmp_path):
+    raw = write_raw(tmp_path / "raw", "utf-8")
+    reports = ingest(raw, tmp_path / "landing")
+    assert {r.file: r.encoding for r in reports}["show.csv"] == "utf-8"
+    assert landed(tmp_path / "landing", "show")[1]["kind_of_show"] == "театр"
+
+
+def test_wrong_stated_encoding_fails_instead_of_mojibake(tmp_path):
+    utf8 = write_raw(tmp_path / "utf8", "utf-8")
+    koi8 = write_raw(tmp_path / "koi8", "koi8-r")
+    with pytest.raises(IngestError, match="mojibake|UTF-8"):
+        ingest(utf8, tmp_path / "landing", encoding="koi8-r")
+    with pytest.raises(IngestError, match="not valid UTF-8"):
+        ingest(koi8, tmp_path / "landing", encoding="utf-8")
+    assert not (tmp_path / "landing").exists()
+
+
+def test_detection_on_a_sample_cut_mid_character(tmp_path):
+    path = tmp_path / "show.csv"
+    path.write_bytes(("kind_of_show,id_show\n" + "театр,0001\n" * 200_000).encode("utf-8"))
+    assert detect_encoding(path) == "utf-8"
+
+
+def test_bad_rows_are_quarantined_with_line_and_reason(tmp_path):
+    tickets = TICKETS + "0003,00012,2021-13-40,100\n0003,00007,2021-10-01,abc\n0003,00007,2021-10-01\n0003,00099,2021-10-02,500,extra\n00x3,00007,2021-10-03,100\n"
+    raw = write_raw(tmp_path / "raw", **{"tickets.csv": tickets})
+    reports = {r.file: r for r in ingest(raw, tmp_path / "landing")}
+    assert reports["tickets.csv"].rows_read == 7 and reports["tickets.csv"].rows_landed == 2
+    quarantine = {r["line_number"]: r for r in landed(tmp_path / "landing", "quarantine")}
+    assert set(quarantine) == {4, 5, 6, 7, 8}
+    assert "sell_date" in quarantine[4]["reason"] and "not a YYYY-MM-DD date" in quarantine[4]["reason"]
+    assert "ticket_cost" in quarantine[5]["reason"]
+    assert quarantine[6]["reason"] == "wrong column count: expected 4, got 3"
+    assert quarantine[7]["reason"] == "wrong column count: expected 4, got 5"
+    assert "id_show" in quarantine[8]["reason"]
+    assert all(r["source_file"] == "tickets.csv" for r in quarantine.values())
+
+
+def test_show_without_region_column_lands_null_region(tmp_path):
+    raw = write_raw(tmp_path / "raw", **{"show.csv": "kind_of_show,id_show\nкино,0001\n"})
+    reports = {r.file: r for r in ingest(raw, tmp_path / "landing")}
+    assert reports["show.csv"].missing_optional_columns == ["region"]
+    assert landed(tmp_path / "landing", "show") == [{"kind_of_show": "кино", "id_show": "0001", "region": None, "_source_line": 2}]
+
+
+def test_failed_ingest_leaves_previous_landing_intact(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    landing = tmp_path / "landing"
+    ingest(raw, landing)
+    before = (landing / "tickets.parquet").read_bytes()
+    (raw / "visit.csv").unlink()
+    with pytest.raises(IngestError, match="visit.csv: missing"):
+        ingest(raw, landing)
+    assert (landing / "tickets.parquet").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landing", "raw"]  # no half-written folder left
+
+
+def test_missing_column_and_empty_file_are_clear_errors(tmp_path):
+    raw = write_raw(tmp_path / "a", **{"ages.csv": "id_visitor,Age\n00007,15\n"})
+    with pytest.raises(IngestError, match="ages.csv: missing column\\(s\\) region"):
+        ingest(raw, tmp_path / "landing")
+    raw = write_raw(tmp_path / "b", **{"visit.csv": ""})
+    with pytest.raises(IngestError, match="visit.csv: empty file"):
+        ingest(raw, tmp_path / "landing")
+
+
+def test_seed_files_ingest_as_delivered(tmp_path):
+    from conftest import SEED_DATA
+
+    reports = {r.file: r for r in ingest(SEED_DATA, tmp_path / "landing")}
+    assert {f: r.rows_landed for f, r in reports.items()} == {"tickets.csv": 9, "ages.csv": 19, "show.csv": 6, "visit.csv": 8}
+    assert all(r.rows_quarantined == 0 for r in reports.values())
