@@ -76,7 +76,7 @@ def step(name: str, fn, *args, **kwargs):
 def summary(warehouse: Path, report: dict | None) -> str:
     from ml import data
 
-    tables = ["marts.fct_ticket_attendance", "marts.dim_participants", "marts.dim_events", "marts.rpt_region_monthly_activity", "ml.ticket_attendance_scores"]
+    tables = ["marts.fct_ticket_attendance", "marts.dim_participants", "marts.dim_events", "marts.rpt_region_monthly_activity", "ml.ticket_attendance_scores", "marts.fct_ticket_attendance_predictions"]
     lines = ["", "afisha: run complete", ""]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for t in tables:
@@ -124,6 +124,7 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, truth_dir: Path | None, p
     report = step("train", train.train, warehouse, truth_dir)
     run_id, written = step("score open tickets", score.score, warehouse)
     log.info("   run %s: %d scores written", run_id, written)
+    step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+"], landing, warehouse)
     return report
 
 

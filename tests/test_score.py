@@ -30,6 +30,10 @@ def test_pipeline_scored_every_open_ticket(demo_run):
     [(run_id, rows, distinct, lo, hi)] = scores(demo_run.warehouse)
     assert rows == distinct == open_tickets(demo_run.warehouse) > 0
     assert 0 < lo < hi < 1
+    # scores -> marts: the BI mart serves exactly that run.
+    with duckdb.connect(str(demo_run.warehouse), read_only=True) as con:
+        served = con.execute("select count(*), min(run_id), max(run_id) from marts.fct_ticket_attendance_predictions").fetchall()[0]
+    assert served == (rows, run_id, run_id)
 
 
 def test_rerun_replaces_its_rows_and_a_new_run_adds(demo_run, warehouse_copy):

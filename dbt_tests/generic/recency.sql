@@ -1,15 +1,17 @@
 {#- The newest value of a date column is at most `interval` `datepart`s older than a
-    reference date (default: today). Fails with one row when it is older. -#}
-{% test recency(model, field, datepart, interval, reference_date=none) %}
+    reference: a SQL expression such as another feed's latest date (default: now).
+    Fails with one row when it is older. -#}
+{% test recency(model, field, datepart, interval, reference=none) %}
 
-{%- set reference = "cast('" ~ reference_date ~ "' as date)" if reference_date else dbt.current_timestamp() -%}
+{%- set reference_sql = reference if reference else dbt.current_timestamp() -%}
 
 select
     max({{ field }}) as most_recent,
-    {{ reference }} as reference_date
+    max(reference_value) as reference_value
 from {{ model }}
+cross join (select {{ reference_sql }} as reference_value) as reference_point
 having
     max({{ field }}) is null
-    or max({{ field }}) < {{ dbt.dateadd(datepart, -1 * interval, reference) }}
+    or max({{ field }}) < {{ dbt.dateadd(datepart, -1 * interval, 'max(reference_value)') }}
 
 {% endtest %}
