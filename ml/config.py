@@ -53,3 +53,41 @@ MODEL_NAME = "attendance"
 
 def model_root() -> Path:
     return paths.artifacts_dir() / MODEL_NAME
+
+
+# Recommendations ---------------------------------------------------------------
+RECOMMENDER_NAME = "recommender"
+CANDIDATES_MART = "marts.fct_recommendation_candidates"
+RELEVANT_VISITS = "intermediate.int_recommendation_relevant_visits"
+RECOMMENDATIONS_TABLE = "ml.event_recommendations"
+RECOMMENDATION_LABEL = "has_visited_in_window"
+RECOMMENDATIONS_PER_PARTICIPANT = 10
+RANKING_KS: tuple[int, ...] = (5, 10)
+# Pointwise training keeps every positive and this share of negatives (by a hash, so
+# the sample is the same each run); ranking within a participant is unaffected.
+NEGATIVE_SAMPLE_SHARE = 0.25
+
+RANKER_NUMERIC_FEATURES: tuple[str, ...] = (
+    "type_affinity",
+    "is_favourite_type",
+    "event_tickets_recent",
+    "event_tickets_last_14_days",
+    "event_sales_trend",
+    "event_region_rank",
+    "event_tickets_recent_same_age_band",
+    "event_same_age_band_share",
+    "event_avg_price_rub",
+    "price_fit",
+    "is_event_in_home_region",
+    "participant_age_years",
+    "participant_tickets_last_year",
+    "participant_days_since_last_purchase",
+)
+RANKER_CATEGORICAL_FEATURES: tuple[str, ...] = ("organisation_type", "participant_region_code")
+RANKER_FEATURES = RANKER_NUMERIC_FEATURES + RANKER_CATEGORICAL_FEATURES
+# Planted factors the generator can withhold: what a ranker loses without them.
+RANKER_ABLATIONS: dict[str, tuple[str, ...]] = {
+    "without age": ("participant_age_years", "event_tickets_recent_same_age_band", "event_same_age_band_share"),
+    "without purchase history by type": ("type_affinity", "is_favourite_type"),
+    "without home region": ("is_event_in_home_region", "participant_region_code", "event_region_rank"),
+}

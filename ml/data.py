@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ml import config
 
@@ -62,3 +63,27 @@ def fingerprint(df: pd.DataFrame) -> dict:
         "last_date": str(df[config.DATE_COLUMN].max().date()) if len(df) else None,
         "sha256": h.hexdigest()[:16],
     }
+
+
+def replace_run(warehouse: Path, table: str, ddl: str, rows: pa.Table, run_id: str) -> int:
+    """Write one run's rows in a single transaction, replacing that run's earlier rows.
+
+    A retry never duplicates, and a failure at any point leaves the table as it was.
+    `rows` carries the table's columns in order, run_id among them.
+    """
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(f"create schema if not exists {table.split('.')[0]}")
+        con.execute(ddl)
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {table} where run_id = ?", [run_id])
+            con.register("new_rows", rows)
+            con.execute(f"insert into {table} select * from new_rows")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        return scalar(con, f"select count(*) from {table} where run_id = ?", [run_id])
+    finally:
+        con.close()

@@ -15,12 +15,16 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from ml import config
 
 
-def feature_frame(df: pd.DataFrame) -> pd.DataFrame:
+def feature_frame(
+    df: pd.DataFrame,
+    numeric: tuple[str, ...] = config.NUMERIC_FEATURES,
+    categorical: tuple[str, ...] = config.CATEGORICAL_FEATURES,
+) -> pd.DataFrame:
     """The model's input: numbers as float (booleans 0/1, missing NaN), categories as text."""
     X = pd.DataFrame(index=df.index)
-    for c in config.NUMERIC_FEATURES:
+    for c in numeric:
         X[c] = pd.to_numeric(df[c].astype("float64"), errors="coerce")
-    for c in config.CATEGORICAL_FEATURES:
+    for c in categorical:
         X[c] = df[c].astype("object").where(df[c].notna(), "missing").astype(str)
     return X
 
@@ -49,12 +53,12 @@ class HistoricalRateBaseline(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
-def _numeric_index() -> list[int]:
-    return list(range(len(config.NUMERIC_FEATURES)))
-
-
-def build_model(kind: str) -> Pipeline:
-    numeric, categorical = list(config.NUMERIC_FEATURES), list(config.CATEGORICAL_FEATURES)
+def build_model(
+    kind: str,
+    numeric: tuple[str, ...] = config.NUMERIC_FEATURES,
+    categorical: tuple[str, ...] = config.CATEGORICAL_FEATURES,
+) -> Pipeline:
+    numeric, categorical = list(numeric), list(categorical)
     if kind == "historical_rate":
         return Pipeline([("model", HistoricalRateBaseline())])
     if kind == "logistic_regression":

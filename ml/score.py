@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -53,7 +52,7 @@ class ScoringError(Exception):
     """The run is refused; nothing is written."""
 
 
-def check_schema(columns: dict[str, str], metadata: dict) -> None:
+def check_columns(columns: dict[str, str], metadata: dict, table: str, required: tuple[str, ...]) -> None:
     """The mart must offer every feature the model was trained on, with a compatible type."""
     problems = []
     for feature, kind in metadata["features"].items():
@@ -61,11 +60,9 @@ def check_schema(columns: dict[str, str], metadata: dict) -> None:
             problems.append(f"{feature} is missing")
         elif kind == "numeric" and not columns[feature].upper().startswith(NUMERIC_TYPES):
             problems.append(f"{feature} is {columns[feature]}, the model needs a number")
-    for extra in ("ticket_id", "participant_id", "event_id", "is_label_final"):
-        if extra not in columns:
-            problems.append(f"{extra} is missing")
+    problems += [f"{c} is missing" for c in required if c not in columns]
     if problems:
-        raise ScoringError(f"{config.MART} does not match model {metadata['model_version']}: " + "; ".join(problems))
+        raise ScoringError(f"{table} does not match model {metadata['model_version']}: " + "; ".join(problems))
 
 
 def predict_open_tickets(warehouse: Path, model, metadata: dict) -> pa.Table:
@@ -74,7 +71,7 @@ def predict_open_tickets(warehouse: Path, model, metadata: dict) -> pa.Table:
     threshold = float(metadata["threshold"])
     out = []
     with data.connect_read_only(warehouse) as con:
-        check_schema(data.mart_columns(con), metadata)
+        check_columns(data.mart_columns(con), metadata, config.MART, ("ticket_id", "participant_id", "event_id", "is_label_final"))
         total = data.scalar(con, f"select count(*) from {config.MART}")
         if total == 0:
             raise ScoringError(f"{config.MART} is empty; refusing to score (did the build load any data?)")
@@ -101,31 +98,22 @@ def predict_open_tickets(warehouse: Path, model, metadata: dict) -> pa.Table:
 
 
 def write_scores(warehouse: Path, scores: pa.Table, run_id: str, model_version: str) -> int:
+    n = scores.num_rows
     scored_at = datetime.now(timezone.utc).replace(tzinfo=None)
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("create schema if not exists ml")
-        con.execute(SCORES_DDL)
-        con.execute("begin transaction")
-        try:
-            con.execute(f"delete from {config.SCORES_TABLE} where run_id = ?", [run_id])
-            con.register("new_scores", scores)
-            con.execute(
-                f"""
-                insert into {config.SCORES_TABLE}
-                select ticket_id, participant_id, event_id, attendance_probability, is_predicted_attending,
-                       ?, ?, as_of_date, ?
-                from new_scores
-                """,
-                [run_id, model_version, scored_at],
-            )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-        return data.scalar(con, f"select count(*) from {config.SCORES_TABLE} where run_id = ?", [run_id])
-    finally:
-        con.close()
+    rows = pa.table(
+        {
+            "ticket_id": scores["ticket_id"],
+            "participant_id": scores["participant_id"],
+            "event_id": scores["event_id"],
+            "attendance_probability": scores["attendance_probability"],
+            "is_predicted_attending": scores["is_predicted_attending"],
+            "run_id": pa.array([run_id] * n, pa.string()),
+            "model_version": pa.array([model_version] * n, pa.string()),
+            "as_of_date": scores["as_of_date"],
+            "scored_at": pa.array([scored_at] * n, pa.timestamp("us")),
+        }
+    )
+    return data.replace_run(warehouse, config.SCORES_TABLE, SCORES_DDL, rows, run_id)
 
 
 def score(warehouse: Path, model_version: str | None = None, run_id: str | None = None) -> tuple[str, int]:

@@ -9,48 +9,17 @@ every ticket with a final label and saves it with its metadata.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import logging
-import platform
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import joblib
-import numpy as np
-import pandas as pd
-import sklearn
-
-from ml import config, data, evaluate
+from ml import artifacts, config, data, evaluate
 from ml.features import BASELINES, MODEL_KINDS, build_model, feature_frame
 from pipeline import paths
 
 log = logging.getLogger("afisha.ml.train")
-
-MODEL_FILE = "model.joblib"
-METADATA_FILE = "metadata.json"
-LATEST_FILE = "LATEST"
-
-
-class ModelError(Exception):
-    """A model artifact is missing, altered, or does not fit the data."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def library_versions() -> dict[str, str]:
-    import duckdb
-
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "pandas": pd.__version__, "numpy": np.__version__, "duckdb": duckdb.__version__, "joblib": joblib.__version__}
-
 
 def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = config.SplitConfig()) -> dict:
     t0 = time.perf_counter()
@@ -106,50 +75,16 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
         "evaluation_split": report["split"],
         "data_fingerprint": fp,
         "metrics": {"validation": validation[chosen], "test": test_metrics[chosen]},
-        "library_versions": library_versions(),
     }
-    save_model(final, metadata, report)
+    artifacts.save_model(config.MODEL_NAME, final, metadata, report, evaluate.markdown_report(report))
     return report
 
 
-def save_model(model, metadata: dict, report: dict) -> Path:
-    root = config.model_root()
-    out = root / metadata["model_version"]
-    out.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, out / MODEL_FILE)
-    metadata["model_sha256"] = _sha256(out / MODEL_FILE)
-    (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    (out / "report.md").write_text(evaluate.markdown_report(report), encoding="utf-8")
-    # Written last: a crash above leaves the previous model as the latest.
-    tmp = root / f".{LATEST_FILE}.tmp"
-    tmp.write_text(metadata["model_version"] + "\n", encoding="utf-8")
-    tmp.replace(root / LATEST_FILE)
-    return out
-
-
 def load_model(version: str | None = None):
-    """Load a saved model after checking it is ours: inside the model folder, hash intact."""
-    root = config.model_root().resolve()
-    if version is None:
-        latest = root / LATEST_FILE
-        if not latest.is_file():
-            raise ModelError(f"no trained model in {root}; run `python -m ml.train` first")
-        version = latest.read_text(encoding="utf-8").strip()
-    folder = (root / version).resolve()
-    if not folder.is_relative_to(root):
-        raise ModelError(f"model version {version!r} points outside the model folder {root}")
-    meta_path, model_path = folder / METADATA_FILE, folder / MODEL_FILE
-    if not meta_path.is_file() or not model_path.is_file():
-        raise ModelError(f"model {version} is incomplete in {folder} (metadata.json and model.joblib needed)")
-    try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ModelError(f"model {version}: metadata.json is corrupt ({e})") from None
-    # joblib files run code when loaded: load only a file whose hash the metadata vouches for.
-    if _sha256(model_path) != metadata.get("model_sha256"):
-        raise ModelError(f"model {version}: model.joblib does not match the hash in metadata.json; refusing to load it")
-    return joblib.load(model_path), metadata
+    return artifacts.load_model(config.MODEL_NAME, version)
+
+
+ModelError = artifacts.ModelError
 
 
 def main(argv: list[str] | None = None) -> int:

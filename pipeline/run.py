@@ -76,7 +76,7 @@ def step(name: str, fn, *args, **kwargs):
 def summary(warehouse: Path, report: dict | None) -> str:
     from ml import data
 
-    tables = ["marts.fct_ticket_attendance", "marts.dim_participants", "marts.dim_events", "marts.rpt_region_monthly_activity", "ml.ticket_attendance_scores", "marts.fct_ticket_attendance_predictions"]
+    tables = ["marts.fct_ticket_attendance", "marts.dim_participants", "marts.dim_events", "marts.rpt_region_monthly_activity", "ml.ticket_attendance_scores", "marts.fct_ticket_attendance_predictions", "marts.fct_recommendation_candidates", "ml.event_recommendations", "marts.fct_event_recommendations"]
     lines = ["", "afisha: run complete", ""]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for t in tables:
@@ -97,6 +97,16 @@ def summary(warehouse: Path, report: dict | None) -> str:
         lines.append(f"  model {report['model_version']} ({chosen}), held-out test: ROC-AUC {m[chosen]['roc_auc']:.3f}, PR-AUC {m[chosen]['pr_auc']:.3f}, Brier {m[chosen]['brier']:.3f}")
         lines.append(f"  baseline (participant's own rate): ROC-AUC {m['historical_rate']['roc_auc']:.3f}" + (f"; oracle ceiling: {m['oracle']['roc_auc']:.3f}" if "oracle" in m else ""))
         lines.append(f"  report: {paths.artifacts_dir() / 'attendance' / report['model_version'] / 'report.md'}")
+    if report and "recommender" in report:
+        rec = report["recommender"]
+        models = rec["evaluation"]["models"]
+        best = max((k for k in models if k not in ("learned_ranker", "oracle")), key=lambda k: models[k]["ndcg@10"])
+        lines.append(
+            f"  recommender {rec['model_version']}: NDCG@10 {models['learned_ranker']['ndcg@10']:.3f}, MAP@10 {models['learned_ranker']['map@10']:.3f}"
+            f" (best baseline {best}: {models[best]['ndcg@10']:.3f}, {models[best]['map@10']:.3f}); candidate recall {rec['candidate_recall']:.3f}"
+            + (f"; oracle NDCG@10 {models['oracle']['ndcg@10']:.3f}" if "oracle" in models else "")
+        )
+        lines.append(f"  report: {paths.artifacts_dir() / 'recommender' / rec['model_version'] / 'report.md'}")
     lines += [
         "",
         f"  warehouse: {warehouse}",
@@ -109,7 +119,7 @@ def summary(warehouse: Path, report: dict | None) -> str:
 
 def run(raw_dir: Path, landing: Path, warehouse: Path, truth_dir: Path | None, participants: int, seed: int) -> dict:
     from ingest.ingest import ingest
-    from ml import score, train
+    from ml import score, score_recommender, train, train_recommender
     from synth import generate
 
     if raw_dir.resolve() == paths.DEMO_RAW_DIR.resolve() and not (raw_dir / "tickets.csv").is_file():
@@ -124,7 +134,11 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, truth_dir: Path | None, p
     report = step("train", train.train, warehouse, truth_dir)
     run_id, written = step("score open tickets", score.score, warehouse)
     log.info("   run %s: %d scores written", run_id, written)
-    step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+"], landing, warehouse)
+    recommender_report = step("train recommender", train_recommender.train, warehouse, truth_dir)
+    run_id, written, participants = step("recommend events", score_recommender.score, warehouse)
+    log.info("   run %s: %d recommendations for %d participants", run_id, written, participants)
+    step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+", "stg_ml__event_recommendations+"], landing, warehouse)
+    report["recommender"] = recommender_report
     return report
 
 

@@ -82,7 +82,9 @@ class Settings:
     seed: int = 42
     start: date = PROGRAM_START
     days: int = 487  # 2021-09-01 .. 2022-12-31: one full calendar year after the launch
-    events_per_participant: float = 1 / 50  # the real program: ~200k events, ~10M holders
+    # The real program has ~200k events for ~10M holders (1/50); small demo data sets get
+    # a denser catalogue so that every region has events to choose between.
+    events_per_participant: float = 1 / 25
     tickets_per_year: float = 7.0
     event_region_column: bool = True
     dirt: bool = True
@@ -324,7 +326,17 @@ def generate(s: Settings) -> dict[str, pd.DataFrame]:
     )
     for i, o in enumerate(ORG_TYPES):
         truth_participants[f"preference_{o.raw}"] = preference[:, i]
-    truth_events = pd.DataFrame({"id_show": eid, "popularity": events["popularity"], "price_rub": events["price"]})
+    truth_events = pd.DataFrame(
+        {
+            "id_show": eid,
+            "kind_of_show": np.array([o.raw for o in ORG_TYPES])[events["type_idx"]],
+            "region": regions["region_code"].to_numpy()[events["region_idx"]],
+            "popularity": events["popularity"],
+            "price_rub": events["price"],
+            # What a ticket buyer in the event's region and type picks it by: the true interest.
+            "choice_weight": events["choice_weight"],
+        }
+    )
 
     if s.dirt:
         tickets, visits = _add_dirt(rng, tickets, visits, pid_width, s)

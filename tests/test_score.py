@@ -80,7 +80,7 @@ def test_tampered_or_outside_model_is_refused(demo_run, warehouse_copy, tmp_path
 
     shutil.rmtree(artifacts / "attendance")
     missing = python("-m", "ml.score", "--warehouse", str(warehouse_copy), env=env)
-    assert missing.returncode == 1 and "no trained model" in missing.stderr
+    assert missing.returncode == 1 and "no trained attendance model" in missing.stderr
 
 
 def test_model_trained_on_one_warehouse_scores_another(demo_run, tmp_path):
