@@ -74,6 +74,27 @@ def demo_run(tmp_path_factory) -> Run:
     return run
 
 
+CUT_ON = "2022-06-01"
+
+
+@pytest.fixture(scope="session")
+def cut_warehouse(demo_run, tmp_path_factory) -> Path:
+    """The demo's raw files cut at CUT_ON (nothing on or after it), built anew: the
+    leakage tests compare its features with the full build's."""
+    import pandas as pd
+
+    tmp = tmp_path_factory.mktemp("cut")
+    cut = tmp / "raw_cut"
+    cut.mkdir()
+    read = lambda name: pd.read_csv(demo_run.raw / name, dtype=str, encoding="koi8-r")  # noqa: E731
+    tickets, visits = read("tickets.csv"), read("visit.csv")
+    tickets[tickets["sell_date"] < CUT_ON].to_csv(cut / "tickets.csv", index=False, encoding="koi8-r")
+    visits[visits["show_date"] < CUT_ON].to_csv(cut / "visit.csv", index=False, encoding="koi8-r")
+    for name in ("ages.csv", "show.csv"):
+        shutil.copy(demo_run.raw / name, cut / name)
+    return build(cut, tmp, "cut")[1]
+
+
 @pytest.fixture
 def warehouse_copy(demo_run: Run, tmp_path: Path) -> Path:
     """A private copy of the demo warehouse for tests that write to it."""

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from conftest import SEED_DATA, build
+from conftest import CUT_ON, SEED_DATA, build
 
 LABEL_WINDOW_DAYS = 45
 
@@ -59,19 +59,10 @@ def test_bi_mart_adds_up_to_the_fact(demo_run):
     assert abs(float(totals["revenue"]) - float(fact["revenue"])) < 0.01
 
 
-def test_features_do_not_change_when_the_future_is_removed(demo_run, tmp_path):
+def test_features_do_not_change_when_the_future_is_removed(demo_run, cut_warehouse):
     """The leakage test: cut every raw file at day D and rebuild. Each ticket bought before
     D must get exactly the same features as in the full build: nothing from D on counts."""
-    cutoff = date(2022, 6, 1)
-    tickets, ages, shows, visits = raw_frames(demo_run.raw)
-    cut = tmp_path / "raw_cut"
-    cut.mkdir()
-    tickets[tickets["sell_date"] < cutoff.isoformat()].to_csv(cut / "tickets.csv", index=False, encoding="koi8-r")
-    visits[visits["show_date"] < cutoff.isoformat()].to_csv(cut / "visit.csv", index=False, encoding="koi8-r")
-    ages.to_csv(cut / "ages.csv", index=False, encoding="koi8-r")
-    shows.to_csv(cut / "show.csv", index=False, encoding="koi8-r")
-    _, cut_warehouse = build(cut, tmp_path, "cut")
-
+    cutoff = date.fromisoformat(CUT_ON)
     features = (
         "ticket_id, prior_tickets, prior_visits, prior_known_outcomes, prior_no_shows, prior_no_show_rate, "
         "days_since_last_purchase, prior_tickets_same_type, organisation_type_affinity, event_prior_tickets, "
