@@ -22,7 +22,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -55,6 +55,24 @@ class Column:
     raw: str  # header name in the raw file, case-insensitive
     kind: str  # id | text | date | number | int
     required: bool = True
+    rule: str | None = None  # price | age | region | program_date: a domain check after typing
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Domain rules for single rows. The program began 2021-09-01; older files (such as
+    the task's sample files, dated 2020-2021) need an earlier program_start."""
+
+    program_start: date = date(2021, 9, 1)
+    today: date = field(default_factory=date.today)
+    min_age: int = 14
+    max_age: int = 22
+    region_codes: frozenset[str] = field(default_factory=lambda: frozenset(_region_codes()))
+
+
+def _region_codes() -> list[str]:
+    with paths.REGIONS_SEED.open(encoding="utf-8") as f:
+        return [row["region_code"] for row in csv.DictReader(f)]
 
 
 @dataclass(frozen=True)
@@ -68,11 +86,12 @@ class RawFile:
 
 
 RAW_FILES: tuple[RawFile, ...] = (
-    RawFile("tickets", (Column("id_show", "id"), Column("id_visitor", "id"), Column("sell_date", "date"), Column("ticket_cost", "number"))),
-    RawFile("ages", (Column("id_visitor", "id"), Column("age", "int"), Column("region", "id"))),
-    RawFile("show", (Column("kind_of_show", "text"), Column("id_show", "id"), Column("region", "id", required=False))),
-    RawFile("visit", (Column("id_show", "id"), Column("id_visitor", "id"), Column("show_date", "date"))),
+    RawFile("tickets", (Column("id_show", "id"), Column("id_visitor", "id"), Column("sell_date", "date", rule="program_date"), Column("ticket_cost", "number", rule="price"))),
+    RawFile("ages", (Column("id_visitor", "id"), Column("age", "int", rule="age"), Column("region", "id", rule="region"))),
+    RawFile("show", (Column("kind_of_show", "text"), Column("id_show", "id"), Column("region", "id", required=False, rule="region"))),
+    RawFile("visit", (Column("id_show", "id"), Column("id_visitor", "id"), Column("show_date", "date", rule="program_date"))),
 )
+DEFAULT_MAX_REJECTED_SHARE = 0.05
 
 ARROW_TYPES = {"id": pa.string(), "text": pa.string(), "date": pa.date32(), "number": pa.float64(), "int": pa.int32()}
 CHECKS = {"id": (ID_REGEX, "is not a numeric ID"), "date": (DATE_REGEX, "is not a YYYY-MM-DD date"), "number": (NUMBER_REGEX, "is not a number"), "int": (INT_REGEX, "is not a whole number")}
@@ -135,7 +154,22 @@ def _schema(raw: RawFile) -> pa.Schema:
     return pa.schema(fields + [pa.field("_source_line", pa.int64())])
 
 
-def _type_batch(raw: RawFile, header_pos: dict[str, int], rows: list[list[str]], lines: list[int]):
+def _rule_violations(col: Column, typed: pa.Array, rules: Rules) -> tuple[pa.Array, str]:
+    """(mask of rows breaking the column's domain rule, what to say about them)."""
+    if col.rule == "price":
+        return pc.less(typed, 0), "is negative"
+    if col.rule == "age":
+        return pc.or_(pc.less(typed, rules.min_age), pc.greater(typed, rules.max_age)), f"is outside {rules.min_age}-{rules.max_age}"
+    if col.rule == "region":
+        return pc.invert(pc.is_in(typed, value_set=pa.array(sorted(rules.region_codes)))), "is not one of the 85 region codes"
+    if col.rule == "program_date":
+        early = pc.less(typed, pa.scalar(rules.program_start, pa.date32()))
+        late = pc.greater(typed, pa.scalar(rules.today, pa.date32()))
+        return pc.or_(early, late), f"is before the program start {rules.program_start} or after today {rules.today}"
+    raise ValueError(col.rule)
+
+
+def _type_batch(raw: RawFile, header_pos: dict[str, int], rows: list[list[str]], lines: list[int], rules: Rules):
     """Type one batch column by column; return (good table, quarantine rows)."""
     n = len(rows)
     bad_reason = [None] * n
@@ -169,11 +203,19 @@ def _type_batch(raw: RawFile, header_pos: dict[str, int], rows: list[list[str]],
             typed = pc.cast(pc.if_else(ok, pc.replace_substring(values, ",", "."), None), pa.float64())
         elif col.kind == "int":
             typed = pc.cast(pc.if_else(ok, values, None), pa.int32())
+        elif col.rule == "region":
+            # A region code that lost its leading zero ('7') is still the code '07'.
+            typed = pc.utf8_lpad(values, 2, "0")
         else:
             typed = values
         for i, good in enumerate(ok.to_pylist()):
             if not good:
                 bad_reason[i] = bad_reason[i] or f"{col.raw} {rows[i][pos]!r} {message}"
+        if col.rule:
+            broken, why = _rule_violations(col, typed, rules)
+            for i, b in enumerate(pc.fill_null(broken, False).to_pylist()):
+                if b:
+                    bad_reason[i] = bad_reason[i] or f"{col.raw} {rows[i][pos].strip()!r} {why}"
         columns[col.raw] = typed
     columns["_source_line"] = pa.array(lines, pa.int64())
     table = pa.table(columns, schema=_schema(raw))
@@ -182,7 +224,7 @@ def _type_batch(raw: RawFile, header_pos: dict[str, int], rows: list[list[str]],
     return table.filter(good_mask), quarantined
 
 
-def ingest_file(raw: RawFile, raw_dir: Path, out_dir: Path, stated_encoding: str | None, quarantine: list) -> FileReport:
+def ingest_file(raw: RawFile, raw_dir: Path, out_dir: Path, stated_encoding: str | None, quarantine: list, rules: Rules) -> FileReport:
     path = raw_dir / raw.file_name
     if not path.is_file():
         raise IngestError(f"{raw.file_name}: missing in {raw_dir}")
@@ -224,29 +266,39 @@ def ingest_file(raw: RawFile, raw_dir: Path, out_dir: Path, stated_encoding: str
                     rows.append(row)
                     lines.append(line)
                     if len(rows) >= BATCH_ROWS:
-                        report.rows_landed += _flush(raw, header_pos, rows, lines, writer, quarantine)
+                        report.rows_landed += _flush(raw, header_pos, rows, lines, writer, quarantine, rules)
                         rows, lines = [], []
             except UnicodeDecodeError as e:
                 raise IngestError(f"{raw.file_name}: not valid {encoding} after line {reader.line_num} ({e.reason}); state the right --encoding") from None
             except csv.Error as e:
                 raise IngestError(f"{raw.file_name} line {reader.line_num}: unreadable CSV ({e})") from None
             if rows:
-                report.rows_landed += _flush(raw, header_pos, rows, lines, writer, quarantine)
+                report.rows_landed += _flush(raw, header_pos, rows, lines, writer, quarantine, rules)
         finally:
             writer.close()
     report.rows_quarantined = report.rows_read - report.rows_landed
     return report
 
 
-def _flush(raw: RawFile, header_pos, rows, lines, writer: pq.ParquetWriter, quarantine: list) -> int:
-    good, bad = _type_batch(raw, header_pos, rows, lines)
+def _flush(raw: RawFile, header_pos, rows, lines, writer: pq.ParquetWriter, quarantine: list, rules: Rules) -> int:
+    good, bad = _type_batch(raw, header_pos, rows, lines, rules)
     writer.write_table(good)
     quarantine.extend(bad)
     return good.num_rows
 
 
-def ingest(raw_dir: Path, landing_dir: Path, encoding: str | None = None) -> list[FileReport]:
-    """Ingest all four files into a fresh folder, then swap it in for landing_dir."""
+def ingest(
+    raw_dir: Path,
+    landing_dir: Path,
+    encoding: str | None = None,
+    rules: Rules | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+) -> list[FileReport]:
+    """Ingest all four files into a fresh folder, then swap it in for landing_dir.
+
+    Above `max_rejected_share` of a file's rows quarantined, the run stops and the
+    previous landing copy stays as it was: a broken export publishes nothing."""
+    rules = rules or Rules()
     raw_dir, landing_dir = raw_dir.resolve(), landing_dir.resolve()
     if not raw_dir.is_dir():
         raise IngestError(f"raw directory {raw_dir} does not exist")
@@ -256,7 +308,15 @@ def ingest(raw_dir: Path, landing_dir: Path, encoding: str | None = None) -> lis
     work.mkdir()
     try:
         quarantine: list[tuple] = []
-        reports = [ingest_file(raw, raw_dir, work, encoding, quarantine) for raw in RAW_FILES]
+        reports = [ingest_file(raw, raw_dir, work, encoding, quarantine, rules) for raw in RAW_FILES]
+        for r in reports:
+            share = r.rows_quarantined / r.rows_read if r.rows_read else 0.0
+            if share > max_rejected_share:
+                reasons = sorted({q[2].split(" ", 1)[0] + " …" + q[2][-40:] for q in quarantine if q[0] == r.file})[:3]
+                raise IngestError(
+                    f"{r.file}: {r.rows_quarantined} of {r.rows_read} rows ({share:.1%}) rejected, above the "
+                    f"{max_rejected_share:.0%} threshold; nothing published. First reasons: {'; '.join(reasons)}"
+                )
         q = pa.table(list(zip(*quarantine)) if quarantine else [[] for _ in QUARANTINE_SCHEMA], schema=QUARANTINE_SCHEMA)
         pq.write_table(q, work / "quarantine.parquet")
         manifest = {
@@ -279,18 +339,28 @@ def _swap_in(work: Path, landing_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--program-start", type=date.fromisoformat, default=date.fromisoformat(os.environ.get("AFISHA_PROGRAM_START", "2021-09-01")), help="rows dated earlier are rejected (default $AFISHA_PROGRAM_START or 2021-09-01; the task's sample files need 2020-01-01)")
+    parser.add_argument("--max-rejected-share", type=float, default=float(os.environ.get("AFISHA_MAX_REJECTED_SHARE", DEFAULT_MAX_REJECTED_SHARE)), help="stop and publish nothing above this share of rejected rows in a file (default $AFISHA_MAX_REJECTED_SHARE or %(default)s)")
+
+
+def rules_from_args(args: argparse.Namespace) -> Rules:
+    return Rules(program_start=args.program_start)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.splitlines()[0])
     parser.add_argument("--raw-dir", type=Path, default=None, help="folder with tickets.csv, ages.csv, show.csv, visit.csv (default $AFISHA_RAW_DIR or data/raw/demo)")
     parser.add_argument("--landing-dir", type=Path, default=None, help="output folder (default $AFISHA_LANDING_DIR or data/landing)")
     parser.add_argument("--encoding", default=None, help="koi8-r or utf-8 (default: detect per file)")
+    add_rule_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     raw_dir = args.raw_dir or paths.raw_dir()
     landing = args.landing_dir or paths.landing_dir()
     t0 = time.perf_counter()
     try:
-        reports = ingest(raw_dir, landing, args.encoding)
+        reports = ingest(raw_dir, landing, args.encoding, rules_from_args(args), args.max_rejected_share)
     except IngestError as e:
         log.error("ingest failed, landing data left as it was: %s", e)
         return 1

@@ -6,6 +6,7 @@
 | AFISHA_TRUTH_DIR       | <raw dir>_truth            | generator ground truth (evaluation only) |
 | AFISHA_LANDING_DIR     | data/landing               | typed UTF-8 Parquet copy dbt reads     |
 | AFISHA_WAREHOUSE       | warehouse/afisha.duckdb    | the DuckDB file dbt builds             |
+| AFISHA_SERVING         | <warehouse dir>/serving.duckdb | read-only copy BI reads, published |
 | AFISHA_ARTIFACTS_DIR   | artifacts                  | trained models and reports             |
 
 Functions, not constants, so that a test or a caller that changes the environment
@@ -42,6 +43,11 @@ def landing_dir() -> Path:
 
 def warehouse() -> Path:
     return _env_path("AFISHA_WAREHOUSE", ROOT / "warehouse" / "afisha.duckdb")
+
+
+def serving(warehouse_path: Path | None = None) -> Path:
+    """The published, read-only copy BI reads; never the file dbt writes."""
+    return _env_path("AFISHA_SERVING", (warehouse_path or warehouse()).with_name("serving.duckdb"))
 
 
 def artifacts_dir() -> Path:

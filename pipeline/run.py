@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.ingest import add_rule_arguments, rules_from_args
 from pipeline import paths
 
 log = logging.getLogger("afisha.run")
@@ -56,9 +57,9 @@ def dbt_executable() -> str:
     return shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt") or "dbt"
 
 
-def run_dbt(args: list[str], landing: Path, warehouse: Path) -> None:
+def run_dbt(args: list[str], landing: Path, warehouse: Path, dbt_vars: dict) -> None:
     env = {**os.environ, "AFISHA_LANDING_DIR": str(landing), "AFISHA_WAREHOUSE": str(warehouse)}
-    cmd = [dbt_executable(), *args, "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)]
+    cmd = [dbt_executable(), *args, "--vars", json.dumps(dbt_vars), "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)]
     log.info("$ %s", " ".join(cmd))
     result = subprocess.run(cmd, env=env, cwd=paths.ROOT)
     if result.returncode != 0:
@@ -73,7 +74,7 @@ def step(name: str, fn, *args, **kwargs):
     return out
 
 
-def summary(warehouse: Path, report: dict | None) -> str:
+def summary(warehouse: Path, report: dict) -> str:
     from ml import data
 
     tables = ["marts.fct_ticket_attendance", "marts.dim_participants", "marts.dim_events", "marts.rpt_region_monthly_activity", "ml.ticket_attendance_scores", "marts.fct_ticket_attendance_predictions", "marts.fct_recommendation_candidates", "ml.event_recommendations", "marts.fct_event_recommendations"]
@@ -85,19 +86,21 @@ def summary(warehouse: Path, report: dict | None) -> str:
                 lines.append(f"  {t:<38} {n:>12,} rows")
             except duckdb.Error:
                 lines.append(f"  {t:<38} {'(absent)':>12}")
+        rejected = con.execute("select source_file, rows_read, rows_rejected_by_ingest + rows_rejected_in_warehouse, rejected_share from marts.rpt_rejection_summary order by source_file").fetchall()
         attended, final, open_ = data.one_row(
             con, "select count(case when attended = 1 then 1 end), count(attended), count(*) - count(attended) from marts.fct_ticket_attendance"
         )
     lines.append("")
+    lines.append("  rejected records (file: rejected of read; reasons in marts.rpt_rejected_records):")
+    lines.append("    " + ", ".join(f"{f} {n:,} of {r:,} ({share:.2%})" for f, r, n, share in rejected))
     if final:
         lines.append(f"  attendance rate on closed tickets: {attended / final:.3f} ({final:,} closed, {open_:,} open)")
-    if report:
-        chosen = report["chosen_model"]
-        m = report["test_metrics"]
-        lines.append(f"  model {report['model_version']} ({chosen}), held-out test: ROC-AUC {m[chosen]['roc_auc']:.3f}, PR-AUC {m[chosen]['pr_auc']:.3f}, Brier {m[chosen]['brier']:.3f}")
-        lines.append(f"  baseline (participant's own rate): ROC-AUC {m['historical_rate']['roc_auc']:.3f}" + (f"; oracle ceiling: {m['oracle']['roc_auc']:.3f}" if "oracle" in m else ""))
-        lines.append(f"  report: {paths.artifacts_dir() / 'attendance' / report['model_version'] / 'report.md'}")
-    if report and "recommender" in report:
+    chosen = report["chosen_model"]
+    m = report["test_metrics"]
+    lines.append(f"  model {report['model_version']} ({chosen}), held-out test: ROC-AUC {m[chosen]['roc_auc']:.3f}, PR-AUC {m[chosen]['pr_auc']:.3f}, Brier {m[chosen]['brier']:.3f}")
+    lines.append(f"  baseline (participant's own rate): ROC-AUC {m['historical_rate']['roc_auc']:.3f}" + (f"; oracle ceiling: {m['oracle']['roc_auc']:.3f}" if "oracle" in m else ""))
+    lines.append(f"  report: {paths.artifacts_dir() / 'attendance' / report['model_version'] / 'report.md'}")
+    if "recommender" in report:
         rec = report["recommender"]
         models = rec["evaluation"]["models"]
         best = max((k for k in models if k not in ("learned_ranker", "oracle")), key=lambda k: models[k]["ndcg@10"])
@@ -107,18 +110,21 @@ def summary(warehouse: Path, report: dict | None) -> str:
             + (f"; oracle NDCG@10 {models['oracle']['ndcg@10']:.3f}" if "oracle" in models else "")
         )
         lines.append(f"  report: {paths.artifacts_dir() / 'recommender' / rec['model_version'] / 'report.md'}")
+    serving = report["publication"]["path"]
     lines += [
         "",
-        f"  warehouse: {warehouse}",
-        "  query it (when no run is writing):",
-        f"    .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', read_only=True).sql('select * from marts.rpt_region_monthly_activity limit 5'))\"",
+        f"  warehouse (dbt and the jobs write it): {warehouse}",
+        f"  published for BI, read-only, version {report['publication']['version']}: {serving}",
+        "  query it any time, even while a run is writing:",
+        f"    .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True).sql('select * from marts.rpt_region_monthly_activity limit 5'))\"",
         "",
     ]
     return "\n".join(lines)
 
 
-def run(raw_dir: Path, landing: Path, warehouse: Path, truth_dir: Path | None, participants: int, seed: int) -> dict:
+def run(raw_dir: Path, landing: Path, warehouse: Path, serving: Path, truth_dir: Path | None, participants: int, seed: int, rules, max_rejected_share: float) -> dict:
     from ingest.ingest import ingest
+    from pipeline.publish import publish
     from ml import score, score_recommender, train, train_recommender
     from synth import generate
 
@@ -126,19 +132,23 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, truth_dir: Path | None, p
         settings = generate.Settings(participants=participants, seed=seed)
         tables = step(f"generate demo data ({participants:,} participants, seed {seed})", generate.generate, settings)
         generate.write(tables, raw_dir, paths.truth_dir(raw_dir), "koi8-r")
-    reports = step(f"ingest {raw_dir}", ingest, raw_dir, landing)
+    reports = step(f"ingest {raw_dir}", ingest, raw_dir, landing, None, rules, max_rejected_share)
     for r in reports:
         log.info("   %-11s %-6s landed %9d  quarantined %6d", r.file, r.encoding, r.rows_landed, r.rows_quarantined)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    step("dbt build", run_dbt, ["build"], landing, warehouse)
+    # The warehouse applies the same rejected-share threshold as ingest.
+    dbt_vars = {"max_rejected_share": max_rejected_share}
+    step("dbt build", run_dbt, ["build"], landing, warehouse, dbt_vars)
     report = step("train", train.train, warehouse, truth_dir)
     run_id, written = step("score open tickets", score.score, warehouse)
     log.info("   run %s: %d scores written", run_id, written)
     recommender_report = step("train recommender", train_recommender.train, warehouse, truth_dir)
     run_id, written, participants = step("recommend events", score_recommender.score, warehouse)
     log.info("   run %s: %d recommendations for %d participants", run_id, written, participants)
-    step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+", "stg_ml__event_recommendations+"], landing, warehouse)
+    step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+", "stg_ml__event_recommendations+"], landing, warehouse, dbt_vars)
     report["recommender"] = recommender_report
+    # Only a run that got this far, every dbt test at error severity passed, is published.
+    report["publication"] = step("publish for BI", publish, warehouse, serving, {"attendance_model": report["model_version"], "recommender": recommender_report["model_version"]})
     return report
 
 
@@ -150,17 +160,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--truth-dir", type=Path, default=None, help="generator ground truth for the oracle ceiling (default <raw dir>_truth when present)")
     parser.add_argument("--participants", type=int, default=20_000, help="size of generated demo data (default 20000)")
     parser.add_argument("--seed", type=int, default=42, help="seed of generated demo data")
+    parser.add_argument("--serving", type=Path, default=None, help="read-only copy published for BI (default $AFISHA_SERVING or serving.duckdb beside the warehouse)")
+    add_rule_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     raw_dir = (args.raw_dir or paths.raw_dir()).resolve()
     landing = (args.landing_dir or paths.landing_dir()).resolve()
     warehouse = (args.warehouse or paths.warehouse()).resolve()
+    serving = (args.serving or paths.serving(warehouse)).resolve()
     truth = args.truth_dir or paths.truth_dir(raw_dir)
     t0 = time.perf_counter()
     try:
         with run_lock(warehouse):
-            report = run(raw_dir, landing, warehouse, truth if truth.is_dir() else None, args.participants, args.seed)
+            report = run(raw_dir, landing, warehouse, serving, truth if truth.is_dir() else None, args.participants, args.seed, rules_from_args(args), args.max_rejected_share)
     except BlockingIOError as e:
         log.error("%s; not starting a second run", e)
         return EXIT_LOCKED

@@ -54,11 +54,11 @@ def generate(out: Path, participants: int = SMALL_PARTICIPANTS, seed: int = 3, *
     return out
 
 
-def build(raw: Path, workdir: Path, name: str) -> tuple[Path, Path]:
+def build(raw: Path, workdir: Path, name: str, *ingest_args: str) -> tuple[Path, Path]:
     """Ingest a raw folder and dbt build it into a fresh warehouse; return (landing, warehouse)."""
     landing, warehouse = workdir / f"{name}_landing", workdir / f"{name}.duckdb"
     env = afisha_env(landing, warehouse, workdir / "artifacts")
-    python("-m", "ingest", "--raw-dir", str(raw), env=env, check=True)
+    python("-m", "ingest", "--raw-dir", str(raw), *ingest_args, env=env, check=True)
     dbt("build", env=env)
     return landing, warehouse
 

@@ -7,7 +7,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.ingest import IngestError, detect_encoding, ingest
+from datetime import date
+
+from ingest.ingest import IngestError, Rules, detect_encoding, ingest
+
+SEED_RULES = Rules(program_start=date(2020, 1, 1))
 
 SHOW = "kind_of_show,id_show,region\nкино,0001,77\nтеатр,0002,05\nдом культуры,0003,92\n"
 TICKETS = "id_show,id_visitor,sell_date,ticket_cost\n0001,00007,2021-09-03,290\n0002,00012,2021-09-04,900\n"
@@ -67,7 +71,7 @@ def test_detection_on_a_sample_cut_mid_character(tmp_path):
 def test_bad_rows_are_quarantined_with_line_and_reason(tmp_path):
     tickets = TICKETS + "0003,00012,2021-13-40,100\n0003,00007,2021-10-01,abc\n0003,00007,2021-10-01\n0003,00099,2021-10-02,500,extra\n00x3,00007,2021-10-03,100\n"
     raw = write_raw(tmp_path / "raw", **{"tickets.csv": tickets})
-    reports = {r.file: r for r in ingest(raw, tmp_path / "landing")}
+    reports = {r.file: r for r in ingest(raw, tmp_path / "landing", max_rejected_share=1.0)}
     assert reports["tickets.csv"].rows_read == 7 and reports["tickets.csv"].rows_landed == 2
     quarantine = {r["line_number"]: r for r in landed(tmp_path / "landing", "quarantine")}
     assert set(quarantine) == {4, 5, 6, 7, 8}
@@ -110,6 +114,36 @@ def test_missing_column_and_empty_file_are_clear_errors(tmp_path):
 def test_seed_files_ingest_as_delivered(tmp_path):
     from conftest import SEED_DATA
 
-    reports = {r.file: r for r in ingest(SEED_DATA, tmp_path / "landing")}
+    reports = {r.file: r for r in ingest(SEED_DATA, tmp_path / "landing", rules=SEED_RULES)}
     assert {f: r.rows_landed for f, r in reports.items()} == {"tickets.csv": 9, "ages.csv": 19, "show.csv": 6, "visit.csv": 8}
     assert all(r.rows_quarantined == 0 for r in reports.values())
+
+
+def test_domain_rules_quarantine_rows_that_parse_but_cannot_be_true(tmp_path):
+    tickets = TICKETS + "0001,00012,2021-09-05,-10\n0001,00012,2019-05-01,100\n0003,00007,2999-01-01,100\n"
+    ages = AGES + "00030,30,77\n00031,16,99\n00032,16,7\n"
+    raw = write_raw(tmp_path / "raw", **{"tickets.csv": tickets, "ages.csv": ages})
+    reports = {r.file: r for r in ingest(raw, tmp_path / "landing", rules=Rules(today=date(2026, 1, 1)), max_rejected_share=1.0)}
+    reasons = {(r["source_file"], r["line_number"]): r["reason"] for r in landed(tmp_path / "landing", "quarantine")}
+    assert reasons == {
+        ("tickets.csv", 4): "ticket_cost '-10' is negative",
+        ("tickets.csv", 5): "sell_date '2019-05-01' is before the program start 2021-09-01 or after today 2026-01-01",
+        ("tickets.csv", 6): "sell_date '2999-01-01' is before the program start 2021-09-01 or after today 2026-01-01",
+        ("ages.csv", 4): "age '30' is outside 14-22",
+        ("ages.csv", 5): "region '99' is not one of the 85 region codes",
+    }
+    assert reports["ages.csv"].rows_landed == 3
+    assert landed(tmp_path / "landing", "ages")[-1]["region"] == "07"  # a lost leading zero is restored
+
+
+def test_above_the_rejected_share_nothing_is_published(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    landing = tmp_path / "landing"
+    ingest(raw, landing)
+    before = {p.name: p.read_bytes() for p in landing.iterdir()}
+    write_raw(raw, **{"tickets.csv": TICKETS + "0001,00012,not-a-date,100\n"})  # 1 of 3 rows: 33 %
+    with pytest.raises(IngestError, match=r"tickets.csv: 1 of 3 rows \(33.3%\) rejected, above the 5% threshold; nothing published"):
+        ingest(raw, landing)
+    assert {p.name: p.read_bytes() for p in landing.iterdir()} == before
+    ingest(raw, landing, max_rejected_share=0.5)  # a higher threshold lets it through
+    assert len(landed(landing, "quarantine")) == 1

@@ -1,30 +1,9 @@
 with
 
-source as (
+events as (
 
-    select * from {{ source('landing', 'show') }}
-
-),
-
-renamed as (
-
-    select
-        cast(id_show as {{ dbt.type_string() }}) as event_id,
-        lower(trim(cast(kind_of_show as {{ dbt.type_string() }}))) as organisation_type_raw,
-        lpad(cast(region as {{ dbt.type_string() }}), 2, '0') as region_code,
-        cast(_source_line as {{ dbt.type_bigint() }}) as source_line_number
-
-    from source
-
-),
-
-deduplicated as (
-
-    select
-        *,
-        row_number() over (partition by event_id order by source_line_number) as row_rank
-
-    from renamed
+    select * from {{ ref('base_landing__events') }}
+    where duplicate_rank = 1
 
 ),
 
@@ -36,8 +15,7 @@ final as (
         region_code,
         source_line_number
 
-    from deduplicated
-    where row_rank = 1
+    from events
 
 )
 
