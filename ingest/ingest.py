@@ -68,6 +68,7 @@ class Rules:
     min_age: int = 14
     max_age: int = 22
     region_codes: frozenset[str] = field(default_factory=lambda: frozenset(_region_codes()))
+    ingested_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0))
 
 
 def _region_codes() -> list[str]:
@@ -151,7 +152,7 @@ def _sha256(path: Path) -> str:
 
 def _schema(raw: RawFile) -> pa.Schema:
     fields = [pa.field(c.raw, ARROW_TYPES[c.kind]) for c in raw.columns]
-    return pa.schema(fields + [pa.field("_source_line", pa.int64())])
+    return pa.schema(fields + [pa.field("_source_line", pa.int64()), pa.field("_ingested_at", pa.timestamp("us"))])
 
 
 def _rule_violations(col: Column, typed: pa.Array, rules: Rules) -> tuple[pa.Array, str]:
@@ -218,6 +219,8 @@ def _type_batch(raw: RawFile, header_pos: dict[str, int], rows: list[list[str]],
                     bad_reason[i] = bad_reason[i] or f"{col.raw} {rows[i][pos].strip()!r} {why}"
         columns[col.raw] = typed
     columns["_source_line"] = pa.array(lines, pa.int64())
+    # When the copy was made: dbt's source freshness checks it.
+    columns["_ingested_at"] = pa.array([rules.ingested_at] * n, pa.timestamp("us"))
     table = pa.table(columns, schema=_schema(raw))
     good_mask = pa.array([r is None for r in bad_reason])
     quarantined = [(raw.file_name, lines[i], r, ",".join(rows[i])) for i, r in enumerate(bad_reason) if r is not None]

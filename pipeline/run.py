@@ -138,6 +138,7 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, serving: Path, truth_dir:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     # The warehouse applies the same rejected-share threshold as ingest.
     dbt_vars = {"max_rejected_share": max_rejected_share}
+    step("dbt source freshness", run_dbt, ["source", "freshness"], landing, warehouse, dbt_vars)
     step("dbt build", run_dbt, ["build"], landing, warehouse, dbt_vars)
     report = step("train", train.train, warehouse, truth_dir)
     run_id, written = step("score open tickets", score.score, warehouse)

@@ -87,7 +87,8 @@ def test_show_without_region_column_lands_null_region(tmp_path):
     raw = write_raw(tmp_path / "raw", **{"show.csv": "kind_of_show,id_show\nкино,0001\n"})
     reports = {r.file: r for r in ingest(raw, tmp_path / "landing")}
     assert reports["show.csv"].missing_optional_columns == ["region"]
-    assert landed(tmp_path / "landing", "show") == [{"kind_of_show": "кино", "id_show": "0001", "region": None, "_source_line": 2}]
+    [row] = landed(tmp_path / "landing", "show")
+    assert {k: row[k] for k in ("kind_of_show", "id_show", "region", "_source_line")} == {"kind_of_show": "кино", "id_show": "0001", "region": None, "_source_line": 2}
 
 
 def test_failed_ingest_leaves_previous_landing_intact(tmp_path):
@@ -147,3 +148,17 @@ def test_above_the_rejected_share_nothing_is_published(tmp_path):
     assert {p.name: p.read_bytes() for p in landing.iterdir()} == before
     ingest(raw, landing, max_rejected_share=0.5)  # a higher threshold lets it through
     assert len(landed(landing, "quarantine")) == 1
+
+
+def test_stale_landing_copy_fails_dbt_source_freshness(tmp_path):
+    from datetime import datetime, timedelta
+
+    from conftest import afisha_env, dbt
+
+    raw = write_raw(tmp_path / "raw")
+    env = afisha_env(tmp_path / "landing", tmp_path / "wh.duckdb", tmp_path / "artifacts")
+    ingest(raw, tmp_path / "landing", rules=Rules(ingested_at=datetime.now() - timedelta(days=8)))
+    stale = dbt("source", "freshness", env=env, check=False)
+    assert stale.returncode != 0 and "ERROR STALE" in stale.stdout
+    ingest(raw, tmp_path / "landing")
+    assert dbt("source", "freshness", env=env, check=False).returncode == 0
