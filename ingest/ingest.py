@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -142,14 +141,6 @@ def detect_encoding(path: Path, stated: str | None = None) -> str:
     return stated
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _schema(raw: RawFile) -> pa.Schema:
     fields = [pa.field(c.raw, ARROW_TYPES[c.kind]) for c in raw.columns]
     return pa.schema(fields + [pa.field("_source_line", pa.int64()), pa.field("_ingested_at", pa.timestamp("us"))])
@@ -234,7 +225,7 @@ def ingest_file(raw: RawFile, raw_dir: Path, out_dir: Path, stated_encoding: str
     if path.stat().st_size == 0:
         raise IngestError(f"{raw.file_name}: empty file (not even a header)")
     encoding = detect_encoding(path, stated_encoding)
-    report = FileReport(file=raw.file_name, encoding=encoding, sha256=_sha256(path))
+    report = FileReport(file=raw.file_name, encoding=encoding, sha256=paths.sha256(path))
 
     with path.open("rb") as fb:
         text = io.TextIOWrapper(fb, encoding=encoding, newline="", errors="strict")

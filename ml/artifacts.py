@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from pathlib import Path
@@ -27,14 +26,6 @@ def model_root(name: str) -> Path:
     return paths.artifacts_dir() / name
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def library_versions() -> dict[str, str]:
     import duckdb
 
@@ -46,7 +37,7 @@ def save_model(name: str, model, metadata: dict, report: dict, report_markdown: 
     out = root / metadata["model_version"]
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, out / MODEL_FILE)
-    metadata["model_sha256"] = sha256(out / MODEL_FILE)
+    metadata["model_sha256"] = paths.sha256(out / MODEL_FILE)
     metadata["library_versions"] = library_versions()
     (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -77,6 +68,6 @@ def load_model(name: str, version: str | None = None):
     except json.JSONDecodeError as e:
         raise ModelError(f"model {version}: metadata.json is corrupt ({e})") from None
     # joblib files run code when loaded: load only a file whose hash the metadata vouches for.
-    if sha256(model_path) != metadata.get("model_sha256"):
+    if paths.sha256(model_path) != metadata.get("model_sha256"):
         raise ModelError(f"model {version}: model.joblib does not match the hash in metadata.json; refusing to load it")
     return joblib.load(model_path), metadata

@@ -15,6 +15,7 @@ sees the change.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,12 @@ def serving(warehouse_path: Path | None = None) -> Path:
 
 def artifacts_dir() -> Path:
     return _env_path("AFISHA_ARTIFACTS_DIR", ROOT / "artifacts")
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

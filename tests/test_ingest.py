@@ -162,3 +162,12 @@ def test_stale_landing_copy_fails_dbt_source_freshness(tmp_path):
     assert stale.returncode != 0 and "ERROR STALE" in stale.stdout
     ingest(raw, tmp_path / "landing")
     assert dbt("source", "freshness", env=env, check=False).returncode == 0
+
+
+def test_truncated_last_line_is_quarantined(tmp_path):
+    cut = TICKETS + "0003,00012,2021-0"  # the export stopped mid-row, no newline
+    raw = write_raw(tmp_path / "raw", **{"tickets.csv": cut})
+    reports = {r.file: r for r in ingest(raw, tmp_path / "landing", max_rejected_share=1.0)}
+    assert reports["tickets.csv"].rows_landed == 2
+    [row] = landed(tmp_path / "landing", "quarantine")
+    assert (row["line_number"], row["reason"]) == (4, "wrong column count: expected 4, got 3")

@@ -90,3 +90,21 @@ def test_seed_files_go_through_the_whole_build(tmp_path):
     assert fct["attended"].notna().sum() == 9 - int((fct["label_window_closes_on"] > fct["as_of_date"]).sum())
     assert fct["as_of_date"].iloc[0].date() == date(2021, 10, 27)
     assert fct.loc[fct["purchased_on"] == fct["purchased_on"].max(), "label_window_closes_on"].iloc[0].date() == date(2021, 10, 24) + timedelta(days=LABEL_WINDOW_DAYS)
+
+
+def test_rejected_records_account_for_every_raw_row_left_out(demo_run):
+    tickets, ages, shows, visits = raw_frames(demo_run.raw)
+    rejected = query(demo_run.warehouse, "select source_file, reason, count(*) as n from marts.rpt_rejected_records group by all")
+    n = {(r.source_file, r.reason): r.n for r in rejected.itertuples()}
+    unknown = tickets[~tickets["id_visitor"].isin(ages["id_visitor"])].drop_duplicates(["id_visitor", "id_show"])
+    assert n[("tickets.csv", "ticket of a participant missing from ages.csv")] == len(unknown) > 0
+    duplicates = tickets.duplicated(["id_visitor", "id_show"]).sum()
+    assert n[("tickets.csv", "duplicate ticket: this participant already has a ticket to this event")] == duplicates > 0
+    without_ticket = ~visits.set_index(["id_visitor", "id_show"]).index.isin(tickets.set_index(["id_visitor", "id_show"]).index)
+    assert n[("visit.csv", "visit without a ticket")] == visits[without_ticket].drop_duplicates().shape[0] > 0
+    # Every ticket line is either in the fact, a rejected record, or its duplicate.
+    fact = query(demo_run.warehouse, "select count(*) as n from marts.fct_ticket_attendance")["n"].iloc[0]
+    ticket_rejects = sum(v for (f, _), v in n.items() if f == "tickets.csv")
+    assert fact + ticket_rejects == len(tickets)
+    summary = query(demo_run.warehouse, "select * from marts.rpt_rejection_summary where source_file = 'tickets.csv'").iloc[0]
+    assert summary["rows_read"] == len(tickets) and summary["rejected_share"] < 0.05

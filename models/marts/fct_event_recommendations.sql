@@ -24,18 +24,9 @@ events as (
 
 ),
 
--- BI shows the newest run only; older runs stay in the table for monitoring.
 latest_run as (
 
-    select run_id
-    from (
-        select
-            run_id,
-            row_number() over (order by max(scored_at) desc, run_id desc) as run_rank
-        from recommendations
-        group by run_id
-    ) as runs
-    where run_rank = 1
+    {{ newest_run('recommendations') }}
 
 ),
 
