@@ -35,8 +35,8 @@ NUMERIC_FEATURES: tuple[str, ...] = (
 CATEGORICAL_FEATURES: tuple[str, ...] = ("organisation_type", "participant_region_code")
 FEATURES: tuple[str, ...] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 
-# Must match the dbt var of the same name: a training row's outcome must be known
-# before the period its model is judged on.
+# dbt's var label_window_days; training reads the real value from the mart
+# (label_window_closes_on - purchased_on), this is only the default.
 LABEL_WINDOW_DAYS = 45
 
 

@@ -9,6 +9,7 @@ every ticket with a final label and saves it with its metadata.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -24,6 +25,10 @@ log = logging.getLogger("afisha.ml.train")
 def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = config.SplitConfig()) -> dict:
     t0 = time.perf_counter()
     df = data.load_mart(warehouse, where="is_label_final")
+    if not df.empty:
+        # The label window is dbt's var; read it from the mart so the split's gap follows it.
+        window = int((df["label_window_closes_on"] - df[config.DATE_COLUMN]).dt.days.max())
+        split = dataclasses.replace(split, label_window_days=window)
     parts = evaluate.time_split(df, split)
     X = {name: feature_frame(p) for name, p in parts.items()}
     y = {name: p[config.TARGET].to_numpy(dtype=int) for name, p in parts.items()}
