@@ -5,11 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install dbt-build train score clean help
+.PHONY: run test bench install clean help
+SCALE ?= 1000000
 
 help:
 	@echo "make run    - generate demo data (first time), ingest, dbt build, train, score, summary"
 	@echo "make test   - every test: pytest (which drives dbt build, ingest, train, score for real)"
+	@echo "make bench SCALE=N - generate ~N tickets and time every stage (figures in docs/benchmarks/)"
 	@echo "make clean  - remove the warehouse, landing data, artifacts and dbt target/"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -25,6 +27,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pipeline.bench --tickets $(SCALE) $(ARGS)
 
 clean:
 	rm -rf warehouse data/landing artifacts target logs

@@ -48,6 +48,10 @@ class SplitConfig:
 
 
 SEED = 7
+# In-memory training budgets (rows). Above them, training reads a fixed share of
+# participants with all their rows, and the report says so.
+MAX_TRAINING_ROWS = 4_000_000
+MAX_RANKER_ROWS = 6_000_000
 MODEL_NAME = "attendance"
 
 

@@ -45,12 +45,31 @@ def mart_columns(con: duckdb.DuckDBPyConnection, table: str = config.MART) -> di
     return dict(rows)
 
 
-def load_mart(warehouse: Path, where: str = "true", columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+def participant_sample(con: duckdb.DuckDBPyConnection, table: str, where: str, max_rows: int) -> tuple[str, dict]:
+    """A SQL condition keeping whole participants, so that at most about max_rows rows
+    are read, and a note for the report. Participants are chosen by a hash of their ID:
+    the same ones every run, each with all their rows over time."""
+    total = scalar(con, f"select count(*) from {table} where {where}")
+    if total <= max_rows:
+        return "true", {"sampled": False, "rows_available": int(total)}
+    per_10k = max(1, int(10_000 * max_rows / total))
+    return f"hash(participant_id) % 10000 < {per_10k}", {
+        "sampled": True,
+        "rows_available": int(total),
+        "participant_share": per_10k / 10_000,
+        "why": f"{total:,} rows exceed the in-memory budget of {max_rows:,}: a fixed share of participants, with all their rows, is used",
+    }
+
+
+def load_mart(warehouse: Path, where: str = "true", columns: tuple[str, ...] | None = None, max_rows: int | None = None) -> pd.DataFrame:
     cols = columns or (config.KEY, "participant_id", "event_id", config.DATE_COLUMN, "label_window_closes_on", "is_label_final", config.TARGET, *config.FEATURES)
     with connect_read_only(warehouse) as con:
         mart_columns(con)
-        sql = f"select {', '.join(dict.fromkeys(cols))} from {config.MART} where {where} order by {config.DATE_COLUMN}, {config.KEY}"
-        return con.execute(sql).df()
+        sample, note = participant_sample(con, config.MART, where, max_rows) if max_rows else ("true", {"sampled": False})
+        sql = f"select {', '.join(dict.fromkeys(cols))} from {config.MART} where ({where}) and {sample} order by {config.DATE_COLUMN}, {config.KEY}"
+        df = con.execute(sql).df()
+    df.attrs["sample"] = note
+    return df
 
 
 def fingerprint(df: pd.DataFrame) -> dict:

@@ -24,7 +24,7 @@ log = logging.getLogger("afisha.ml.train")
 
 def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = config.SplitConfig()) -> dict:
     t0 = time.perf_counter()
-    df = data.load_mart(warehouse, where="is_label_final")
+    df = data.load_mart(warehouse, where="is_label_final", max_rows=config.MAX_TRAINING_ROWS)
     if not df.empty:
         # The label window is dbt's var; read it from the mart so the split's gap follows it.
         window = int((df["label_window_closes_on"] - df[config.DATE_COLUMN]).dt.days.max())
@@ -66,6 +66,7 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
         "validation_metrics": validation,
         "test_metrics": test_metrics,
         "calibration": evaluate.calibration_table(y["test"], p_test),
+        "training_sample": df.attrs.get("sample", {"sampled": False}),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     metadata = {

@@ -31,12 +31,14 @@ def load_labelled(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     """Candidates of the labelled cutoffs, |R_u| per (cutoff, participant), and the cutoffs."""
     with data.connect_read_only(warehouse) as con:
         data.mart_columns(con, config.CANDIDATES_MART)
+        sample, note = data.participant_sample(con, config.CANDIDATES_MART, "not is_serving_cutoff", config.MAX_RANKER_ROWS)
         candidates = con.execute(
-            f"select {', '.join(CANDIDATE_COLUMNS)} from {config.CANDIDATES_MART} where not is_serving_cutoff order by cutoff_on, participant_id, event_id"
+            f"select {', '.join(CANDIDATE_COLUMNS)} from {config.CANDIDATES_MART} where not is_serving_cutoff and {sample} order by cutoff_on, participant_id, event_id"
         ).df()
-        relevant = con.execute(f"select cutoff_on, participant_id, count(*) as relevant from {config.RELEVANT_VISITS} group by all").df()
+        relevant = con.execute(f"select cutoff_on, participant_id, count(*) as relevant from {config.RELEVANT_VISITS} where {sample} group by all").df()
         cutoffs = con.execute("select * from intermediate.int_recommendation_cutoffs where not is_serving_cutoff order by cutoff_on").df()
     candidates = candidates.rename(columns={config.RECOMMENDATION_LABEL: "label"})
+    candidates.attrs["sample"] = note
     return candidates, relevant, cutoffs
 
 
@@ -172,6 +174,7 @@ def train(warehouse: Path, truth_dir: Path | None) -> dict:
         "window_days": int((cutoffs["window_ends_on"] - cutoffs["cutoff_on"]).dt.days.iloc[0]) + 1,
         "candidate_recall": round(float(test_rows["label"].sum()) / max(relevant_eval, 1), 4),
         "candidates": {"train": int(len(train_rows)), "evaluation": int(len(test_rows))},
+        "training_sample": candidates.attrs.get("sample", {"sampled": False}),
         "evaluation": evaluation,
     }
     report["answers"] = answers(report)

@@ -16,12 +16,15 @@ import csv
 import json
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import paths
 
@@ -115,14 +118,11 @@ def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return np.minimum((u > cum).sum(axis=1), probs.shape[1] - 1)
 
 
-def _participants(s: Settings, rng: np.random.Generator, regions: pd.DataFrame) -> pd.DataFrame:
-    n = s.participants
+def _participants(s: Settings, n: int, rng: np.random.Generator, regions: pd.DataFrame, region_taste: np.ndarray) -> pd.DataFrame:
     region_p = regions["population_thousands"].to_numpy(float)
     region_idx = rng.choice(len(regions), size=n, p=region_p / region_p.sum())
     age = 14 + rng.choice(9, size=n, p=[0.10, 0.12, 0.13, 0.13, 0.12, 0.11, 0.10, 0.10, 0.09])
     region_codes = regions["region_code"].to_numpy()[region_idx]
-    # Every region has its own slight taste too, so region is informative beyond capitals.
-    region_taste = rng.normal(0, 0.25, size=(len(regions), N_TYPES))
     activity = rng.gamma(1.3, s.tickets_per_year / 1.3, size=n)
     personal_taste = (
         AGE_TASTE[AGE_BANDS[age - 14]]
@@ -281,98 +281,131 @@ def _attendance(s: Settings, rng: np.random.Generator, t: pd.DataFrame, people: 
     return p, attended, show_offset
 
 
-def generate(s: Settings) -> dict[str, pd.DataFrame]:
-    """Return the raw tables (as text, in the raw column names) and the ground truth."""
-    rng = np.random.default_rng(s.seed)
+BLOCK_PARTICIPANTS = 250_000  # memory is bounded by one block, whatever the scale
+
+
+def generate_blocks(s: Settings) -> Iterator[dict[str, pd.DataFrame]]:
+    """Yield the data participant block by participant block.
+
+    Events and regional tastes are drawn once; each block of participants has its own
+    random stream (seeded by seed and block number), so the output depends only on the
+    arguments. The first block also carries show.csv and the events' ground truth.
+    """
+    common = np.random.default_rng([s.seed, 0])
     regions = _regions()
-    people, preference = _participants(s, rng, regions)
-    events = _events(s, rng, regions)
-    t = _tickets(s, rng, people, preference, events, regions)
-    p, attended, show_offset = _attendance(s, rng, t, people, events)
-
+    events = _events(s, common, regions)
+    # Every region has its own slight taste too, so region is informative beyond capitals.
+    region_taste = common.normal(0, 0.25, size=(len(regions), N_TYPES))
     start = np.datetime64(s.start.isoformat())
-    pid_width = max(5, len(str(s.participants + 1000)))
-    eid_width = max(4, len(str(len(events))))
-    pid = _pad(people["idx"].to_numpy() + 1, pid_width)
-    eid = _pad(events["idx"].to_numpy() + 1, eid_width)
+    pid_width = max(5, len(str(2 * s.participants + 1000)))
+    eid = _pad(events["idx"].to_numpy() + 1, max(4, len(str(len(events)))))
+    kinds = np.array([o.raw for o in ORG_TYPES])[events["type_idx"]]
+    event_regions = regions["region_code"].to_numpy()[events["region_idx"]]
 
-    sell_date = (start + t["purchase_offset"].to_numpy().astype("timedelta64[D]")).astype(str)
-    show_date = (start + show_offset.astype("timedelta64[D]")).astype(str)
-    tickets = pd.DataFrame(
-        {
-            "id_show": eid[t["event"].to_numpy()],
-            "id_visitor": pid[t["who"].to_numpy()],
-            "sell_date": sell_date,
-            "ticket_cost": t["price"].astype(int).astype(str).to_numpy(),
+    for block, offset in enumerate(range(0, s.participants, BLOCK_PARTICIPANTS)):
+        n = min(BLOCK_PARTICIPANTS, s.participants - offset)
+        rng = np.random.default_rng([s.seed, block + 1])
+        people, preference = _participants(s, n, rng, regions, region_taste)
+        t = _tickets(s, rng, people, preference, events, regions)
+        p, attended, show_offset = _attendance(s, rng, t, people, events)
+        pid = _pad(offset + people["idx"].to_numpy() + 1, pid_width)
+
+        sell_date = (start + t["purchase_offset"].to_numpy().astype("timedelta64[D]")).astype(str)
+        show_date = (start + show_offset.astype("timedelta64[D]")).astype(str)
+        tickets = pd.DataFrame(
+            {
+                "id_show": eid[t["event"].to_numpy()],
+                "id_visitor": pid[t["who"].to_numpy()],
+                "sell_date": sell_date,
+                "ticket_cost": t["price"].astype(int).astype(str).to_numpy(),
+            }
+        )
+        # A visit is recorded only once it has happened by the data's end date.
+        happened = attended & (show_offset <= s.days - 1)
+        visits = pd.DataFrame(
+            {"id_show": tickets["id_show"][happened], "id_visitor": tickets["id_visitor"][happened], "show_date": show_date[happened]}
+        )
+        out = {
+            "ages": pd.DataFrame({"id_visitor": pid, "Age": people["age"].astype(str), "Region": people["region_code"].to_numpy()}),
+            "truth_tickets": tickets[["id_show", "id_visitor", "sell_date"]].assign(show_date=show_date, attendance_probability=p, attended=attended),
+            "truth_participants": pd.DataFrame({"id_visitor": pid, "reliability": people["reliability"], "activity_per_year": people["activity"]}),
         }
-    )
-    # A visit is recorded only once it has happened by the data's end date.
-    happened = attended & (show_offset <= s.days - 1)
-    visits = pd.DataFrame(
-        {"id_show": tickets["id_show"][happened], "id_visitor": tickets["id_visitor"][happened], "show_date": show_date[happened]}
-    )
-    ages = pd.DataFrame(
-        {"id_visitor": pid, "Age": people["age"].astype(str), "Region": people["region_code"].to_numpy()}
-    )
-    shows = pd.DataFrame({"kind_of_show": np.array([o.raw for o in ORG_TYPES])[events["type_idx"]], "id_show": eid})
-    if s.event_region_column:
-        shows["region"] = regions["region_code"].to_numpy()[events["region_idx"]]
-
-    truth_tickets = tickets[["id_show", "id_visitor", "sell_date"]].assign(
-        show_date=show_date, attendance_probability=p, attended=attended
-    )
-    truth_participants = pd.DataFrame(
-        {"id_visitor": pid, "reliability": people["reliability"], "activity_per_year": people["activity"]}
-    )
-    for i, o in enumerate(ORG_TYPES):
-        truth_participants[f"preference_{o.raw}"] = preference[:, i]
-    truth_events = pd.DataFrame(
-        {
-            "id_show": eid,
-            "kind_of_show": np.array([o.raw for o in ORG_TYPES])[events["type_idx"]],
-            "region": regions["region_code"].to_numpy()[events["region_idx"]],
-            "popularity": events["popularity"],
-            "price_rub": events["price"],
-            # What a ticket buyer in the event's region and type picks it by: the true interest.
-            "choice_weight": events["choice_weight"],
-        }
-    )
-
-    if s.dirt:
-        tickets, visits = _add_dirt(rng, tickets, visits, pid_width, s)
-
-    tickets = tickets.sort_values("sell_date", kind="stable").reset_index(drop=True)
-    visits = visits.sort_values("show_date", kind="stable").reset_index(drop=True)
-    return {
-        "tickets": tickets,
-        "ages": ages,
-        "show": shows,
-        "visit": visits,
-        "truth_tickets": truth_tickets,
-        "truth_participants": truth_participants,
-        "truth_events": truth_events,
-    }
+        for i, o in enumerate(ORG_TYPES):
+            out["truth_participants"][f"preference_{o.raw}"] = preference[:, i]
+        if s.dirt:
+            tickets, visits = _add_dirt(rng, tickets, visits, pid_width, s.participants + offset)
+        out["tickets"] = tickets.sort_values("sell_date", kind="stable").reset_index(drop=True)
+        out["visit"] = visits.sort_values("show_date", kind="stable").reset_index(drop=True)
+        if block == 0:
+            out["show"] = pd.DataFrame({"kind_of_show": kinds, "id_show": eid})
+            if s.event_region_column:
+                out["show"]["region"] = event_regions
+            out["truth_events"] = pd.DataFrame(
+                {
+                    "id_show": eid,
+                    "kind_of_show": kinds,
+                    "region": event_regions,
+                    "popularity": events["popularity"],
+                    "price_rub": events["price"],
+                    # What a ticket buyer in the event's region and type picks it by: the true interest.
+                    "choice_weight": events["choice_weight"],
+                }
+            )
+        yield out
 
 
-def _add_dirt(rng, tickets: pd.DataFrame, visits: pd.DataFrame, pid_width: int, s: Settings):
+def generate(s: Settings) -> dict[str, pd.DataFrame]:
+    """All blocks in memory at once: for small data and tests."""
+    blocks = list(generate_blocks(s))
+    return {name: pd.concat([b[name] for b in blocks if name in b], ignore_index=True) for name in blocks[0]}
+
+
+def _add_dirt(rng, tickets: pd.DataFrame, visits: pd.DataFrame, pid_width: int, first_unknown_id: int):
     """A little of the dirt real exports carry, at small realistic rates."""
     n = len(tickets)
     dup = tickets.iloc[rng.choice(n, size=int(n * DIRT_DUPLICATE_TICKETS), replace=False)]
     unknown = tickets.iloc[rng.choice(n, size=max(1, int(n * DIRT_TICKETS_UNKNOWN_PARTICIPANT)), replace=False)].copy()
-    unknown["id_visitor"] = _pad(s.participants + 1 + np.arange(len(unknown)), pid_width)
+    # IDs past the last real participant: in tickets.csv, missing from ages.csv.
+    unknown["id_visitor"] = _pad(first_unknown_id + 1 + np.arange(len(unknown)), pid_width)
     stray = visits.iloc[rng.choice(len(visits), size=max(1, int(n * DIRT_VISITS_WITHOUT_TICKET)), replace=False)].copy()
     stray["id_visitor"] = tickets["id_visitor"].to_numpy()[rng.choice(n, size=len(stray))]
     return pd.concat([tickets, dup, unknown], ignore_index=True), pd.concat([visits, stray], ignore_index=True)
 
 
-def write(tables: dict[str, pd.DataFrame], out: Path, truth_dir: Path, encoding: str) -> None:
+RAW_NAMES = ("tickets", "ages", "show", "visit")
+TRUTH_NAMES = ("truth_tickets", "truth_participants", "truth_events")
+
+
+def write_blocks(blocks: Iterable[dict[str, pd.DataFrame]], out: Path, truth_dir: Path, encoding: str) -> dict[str, int]:
+    """Append each block to the four raw files and the truth files; return row counts."""
     out.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("tickets", "ages", "show", "visit"):
-        # lineterminator "\n" as in the sample files; the raw format is plain, unquoted CSV.
-        tables[name].to_csv(out / f"{name}.csv", index=False, encoding=encoding, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    for name in ("truth_tickets", "truth_participants", "truth_events"):
-        tables[name].to_parquet(truth_dir / f"{name.removeprefix('truth_')}.parquet", index=False)
+    counts = dict.fromkeys(RAW_NAMES, 0)
+    files = {name: (out / f"{name}.csv").open("w", encoding=encoding, newline="") for name in RAW_NAMES}
+    writers: dict[str, pq.ParquetWriter] = {}
+    try:
+        for block in blocks:
+            for name in RAW_NAMES:
+                if name in block:
+                    # "\n" line ends as in the sample files; plain, unquoted CSV.
+                    block[name].to_csv(files[name], index=False, header=counts[name] == 0 and files[name].tell() == 0, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+                    counts[name] += len(block[name])
+            for name in TRUTH_NAMES:
+                if name in block:
+                    table = pa.Table.from_pandas(block[name], preserve_index=False)
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(truth_dir / f"{name.removeprefix('truth_')}.parquet", table.schema)
+                    writers[name].write_table(table)
+    finally:
+        for f in files.values():
+            f.close()
+        for w in writers.values():
+            w.close()
+    return counts
+
+
+def write(tables: dict[str, pd.DataFrame], out: Path, truth_dir: Path, encoding: str) -> dict[str, int]:
+    return write_blocks([tables], out, truth_dir, encoding)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=Settings.days, help="days of data from 2021-09-01 (default %(default)s)")
     parser.add_argument("--no-event-region", action="store_true", help="omit show.csv's region column, as the sample files do")
     parser.add_argument("--no-dirt", action="store_true", help="no duplicates, stray visits or unknown participants")
+    parser.add_argument("--events-per-participant", type=float, default=Settings.events_per_participant, help="catalogue density (default 1/25; the real program has about 1/50)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -394,12 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         days=args.days,
         event_region_column=not args.no_event_region,
         dirt=not args.no_dirt,
+        events_per_participant=args.events_per_participant,
     )
     truth_dir = args.truth_dir or args.out.with_name(args.out.name + "_truth")
     t0 = time.perf_counter()
-    tables = generate(s)
-    write(tables, args.out, truth_dir, args.encoding)
-    summary = {name: len(tables[name]) for name in ("tickets", "ages", "show", "visit")}
+    summary = write_blocks(generate_blocks(s), args.out, truth_dir, args.encoding)
     log.info("wrote %s to %s (%s) and ground truth to %s in %.1fs", json.dumps(summary), args.out, args.encoding, truth_dir, time.perf_counter() - t0)
     return 0
 

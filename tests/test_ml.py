@@ -75,3 +75,18 @@ def test_metrics_against_hand_computed_values():
     assert m["roc_auc"] == 0.75  # 3 of 4 positive-negative pairs ordered right
     assert m["precision"] == round(2 / 3, 4) and m["recall"] == 1.0 and m["f1"] == 0.8
     assert m["brier"] == round((0.01 + 0.16 + 0.4225 + 0.04) / 4, 4)
+
+
+def test_participant_sample_keeps_whole_participants_within_budget():
+    import duckdb
+
+    from ml import data
+
+    con = duckdb.connect()
+    con.execute("create table t as select lpad(cast(i % 500 as varchar), 5, '0') as participant_id, i as row_id from range(20000) as r(i)")
+    condition, note = data.participant_sample(con, "t", "true", max_rows=2000)
+    assert note["sampled"] and note["rows_available"] == 20000 and note["participant_share"] == 0.1
+    kept = con.execute(f"select participant_id, count(*) as n from t where {condition} group by 1").fetchall()
+    assert 1000 <= sum(n for _, n in kept) <= 3000  # about a tenth of the rows
+    assert all(n == 40 for _, n in kept)  # every kept participant with all their rows
+    assert data.participant_sample(con, "t", "true", max_rows=50_000) == ("true", {"sampled": False, "rows_available": 20000})

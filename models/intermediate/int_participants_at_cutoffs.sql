@@ -93,11 +93,18 @@ final as (
     from history
     inner join participants
         on history.participant_id = participants.participant_id
+    inner join cutoffs
+        on history.cutoff_on = cutoffs.cutoff_on
     left join type_counts as favourite_type
         on
             history.cutoff_on = favourite_type.cutoff_on
             and history.participant_id = favourite_type.participant_id
             and favourite_type.type_rank = 1
+    -- At national scale, the labelled cutoffs may keep a stable share of participants.
+    where
+        cutoffs.is_serving_cutoff
+        or {{ stable_bucket('history.participant_id', 10000) }}
+        < {{ (var('recommendation_training_share') * 10000) | int }}
 
 )
 

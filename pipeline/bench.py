@@ -1,0 +1,169 @@
+"""Benchmark: generate data at a scale, run every stage, print and save the figures.
+
+Each stage runs as its own process (as in production), timed wall-clock, with the peak
+memory of its whole process tree sampled from /proc. The straightforward pandas approach
+of the original task (merge the four files, cross join participants x events for
+recommendations) runs on the same files where it fits in memory.
+
+    python -m pipeline.bench --tickets 1000000          # or: make bench SCALE=1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.run import dbt_executable
+
+TICKETS_PER_PARTICIPANT = 6.1  # what the generator yields over its default 487 days
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry.name}/statm", "rb") as f:
+                pages = int(f.read().split()[1])
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = pages * PAGE
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run_stage(name: str, cmd: list[str], env: dict, rows: int, log_dir: Path) -> dict:
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("w") as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(proc.pid))
+                done.wait(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = proc.wait()
+        done.set()
+        sampler.join()
+        seconds = time.perf_counter() - t0
+    result = {"stage": name, "seconds": round(seconds, 1), "rows": rows, "rows_per_second": round(rows / seconds) if seconds else None, "peak_memory_gb": round(peak / 1e9, 2), "exit_code": code, "log": str(log_path)}
+    print(f"  {name:<22} {seconds:8.1f} s {rows:>12,} rows {result['rows_per_second'] or 0:>10,}/s {peak / 1e9:7.2f} GB" + ("" if code == 0 else f"  FAILED (exit {code}, see {log_path})"), flush=True)
+    return result
+
+
+def count_rows(warehouse: Path, table: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="about this many tickets (default 1,000,000)")
+    parser.add_argument("--workdir", type=Path, default=paths.ROOT / "data" / "bench", help="where data and warehouse go (default data/bench)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON results (default docs/benchmarks/results-<tickets>.json)")
+    parser.add_argument("--memory-limit", default=os.environ.get("AFISHA_DUCKDB_MEMORY_LIMIT", "8GB"), help="DuckDB memory limit for dbt (default %(default)s); DuckDB spills to AFISHA_DUCKDB_TEMP_DIR above it")
+    parser.add_argument("--skip-pandas", action="store_true", help="do not time the pandas approach")
+    parser.add_argument("--training-share", type=float, default=None, help="dbt var recommendation_training_share (default: 1.0 up to 2 M tickets, then 2 M / tickets)")
+    parser.add_argument("--pandas-max-cross-rows", type=int, default=200_000_000, help="skip the pandas cross join above this many rows (default %(default)s)")
+    args = parser.parse_args(argv)
+
+    participants = max(1000, round(args.tickets / TICKETS_PER_PARTICIPANT))
+    work = args.workdir / f"t{args.tickets}"
+    raw, landing, warehouse, artifacts, logs = work / "raw", work / "landing", work / "warehouse.duckdb", work / "artifacts", work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "AFISHA_LANDING_DIR": str(landing),
+        "AFISHA_WAREHOUSE": str(warehouse),
+        "AFISHA_ARTIFACTS_DIR": str(artifacts),
+        "AFISHA_DUCKDB_MEMORY_LIMIT": args.memory_limit,
+        "AFISHA_DUCKDB_TEMP_DIR": str(work / "duckdb_tmp"),
+    }
+    py = sys.executable
+    print(f"afisha benchmark: ~{args.tickets:,} tickets, {participants:,} participants, events 1 per 50 participants, DuckDB memory limit {args.memory_limit}", flush=True)
+    stages = []
+
+    def stage(name: str, cmd: list[str], rows_fn) -> bool:
+        result = run_stage(name, cmd, env, 0, logs)
+        if result["exit_code"] == 0:
+            result["rows"] = rows_fn()
+            result["rows_per_second"] = round(result["rows"] / result["seconds"]) if result["seconds"] else None
+        stages.append(result)
+        return result["exit_code"] == 0
+
+    tickets_in_raw = lambda: sum(1 for _ in (raw / "tickets.csv").open("rb")) - 1  # noqa: E731
+    ok = stage("generate", [py, "-m", "synth", "--participants", str(participants), "--events-per-participant", "0.02", "--out", str(raw), "--seed", "1"], tickets_in_raw)
+    ok = ok and stage("ingest", [py, "-m", "ingest", "--raw-dir", str(raw)], tickets_in_raw)
+    share = args.training_share if args.training_share is not None else min(1.0, 2_000_000 / args.tickets)
+    dbt_vars = json.dumps({"recommendation_training_share": round(share, 4)})
+    ok = ok and stage("dbt build", [dbt_executable(), "build", "--vars", dbt_vars, "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance"))
+    ok = ok and stage("train attendance", [py, "-m", "ml.train", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where is_label_final"))
+    ok = ok and stage("score attendance", [py, "-m", "ml.score", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where not is_label_final"))
+    ok = ok and stage("train recommender", [py, "-m", "ml.train_recommender", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where not is_serving_cutoff"))
+    ok = ok and stage("score recommender", [py, "-m", "ml.score_recommender", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where is_serving_cutoff"))
+    pipeline_seconds = sum(s["seconds"] for s in stages if s["stage"] != "generate")
+    pipeline_peak = max((s["peak_memory_gb"] for s in stages if s["stage"] != "generate"), default=0)
+    print(f"  {'pipeline (no generate)':<22} {pipeline_seconds:8.1f} s {'':>33} {pipeline_peak:7.2f} GB peak", flush=True)
+
+    pandas = None
+    if ok and not args.skip_pandas:
+        result = run_stage("pandas (original task)", [py, "-m", "pipeline.bench_pandas", str(raw), str(args.pandas_max_cross_rows), str(logs / "pandas.json")], env, 0, logs)
+        if result["exit_code"] == 0:
+            pandas = json.loads((logs / "pandas.json").read_text())
+            result["rows"] = pandas["merged_rows"]
+            ours = next(s["seconds"] for s in stages if s["stage"] == "ingest") + next(s["seconds"] for s in stages if s["stage"] == "dbt build")
+            pandas["seconds_vs_ingest_plus_dbt"] = round(result["seconds"] / ours, 2)
+            print(f"  pandas merge {pandas['merge_seconds']} s, cross join: {pandas['cross_join']}; pandas total / (ingest + dbt build) = {pandas['seconds_vs_ingest_plus_dbt']}", flush=True)
+        stages.append(result)
+
+    results = {
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * PAGE / 1e9, 1), "python": platform.python_version(), "platform": platform.platform()},
+        "scale": {"tickets_requested": args.tickets, "participants": participants},
+        "duckdb_memory_limit": args.memory_limit,
+        "dbt_vars": json.loads(dbt_vars) if "dbt_vars" in locals() else None,
+        "stages": stages,
+        "pipeline_seconds": round(pipeline_seconds, 1),
+        "pipeline_peak_memory_gb": pipeline_peak,
+        "pandas": pandas,
+    }
+    out = args.out or paths.ROOT / "docs" / "benchmarks" / f"results-{args.tickets}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"results: {out}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The benchmark runs every stage and writes its figures (no timing assertions here:
+speed and memory targets live in the benchmark's output, not in tests)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import python
+
+
+def test_benchmark_times_every_stage_and_writes_json(tmp_path):
+    out = tmp_path / "results.json"
+    result = python("-m", "pipeline.bench", "--tickets", "15000", "--workdir", str(tmp_path / "bench"), "--out", str(out))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    stages = {s["stage"]: s for s in figures["stages"]}
+    assert list(stages) == ["generate", "ingest", "dbt build", "train attendance", "score attendance", "train recommender", "score recommender", "pandas (original task)"]
+    assert all(s["exit_code"] == 0 and s["seconds"] > 0 and s["peak_memory_gb"] > 0.01 for s in stages.values())
+    assert 12_000 < stages["ingest"]["rows"] < 18_000
+    assert figures["machine"]["cores"] >= 1 and figures["pipeline_seconds"] > 0
+    assert figures["pandas"]["merged_rows"] >= stages["ingest"]["rows"] and "rows in" in figures["pandas"]["cross_join"]
+    assert "dbt build" in result.stdout and "GB" in result.stdout
