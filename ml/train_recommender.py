@@ -24,7 +24,7 @@ from pipeline import paths
 
 log = logging.getLogger("afisha.ml.train_recommender")
 
-CANDIDATE_COLUMNS = ("candidate_id", "cutoff_on", "is_evaluation_cutoff", "participant_id", "event_id", config.RECOMMENDATION_LABEL, *config.RANKER_FEATURES)
+CANDIDATE_COLUMNS = ("cutoff_on", "is_evaluation_cutoff", "participant_id", "event_id", config.RECOMMENDATION_LABEL, *config.RANKER_FEATURES)
 
 
 def load_labelled(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -57,7 +57,7 @@ def split_by_cutoff(candidates: pd.DataFrame, cutoffs: pd.DataFrame) -> tuple[pd
 
 
 def sample_negatives(df: pd.DataFrame, share: float) -> pd.DataFrame:
-    keep = pd.util.hash_pandas_object(df["candidate_id"], index=False).to_numpy() % 10_000 < share * 10_000
+    keep = pd.util.hash_pandas_object(df[["cutoff_on", "participant_id", "event_id"]], index=False).to_numpy() % 10_000 < share * 10_000
     return df[(df["label"] == 1) | keep]
 
 
@@ -164,7 +164,8 @@ def train(warehouse: Path, truth_dir: Path | None) -> dict:
     eval_on = test_rows["cutoff_on"].iloc[0]
     relevant_eval = int(relevant.loc[relevant["cutoff_on"] == eval_on, "relevant"].sum())
     trained_at = datetime.now(timezone.utc)
-    fp = data.fingerprint(candidates.rename(columns={"candidate_id": config.KEY, "label": config.TARGET, "cutoff_on": config.DATE_COLUMN}))
+    keyed = candidates.assign(**{config.KEY: candidates["participant_id"] + "|" + candidates["event_id"] + "|" + candidates["cutoff_on"].astype(str)})
+    fp = data.fingerprint(keyed.rename(columns={"label": config.TARGET, "cutoff_on": config.DATE_COLUMN}))
     report = {
         "model_version": f"{trained_at:%Y%m%dT%H%M%SZ}-{fp['sha256'][:8]}",
         "trained_at": trained_at.isoformat(timespec="seconds"),

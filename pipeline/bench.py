@@ -73,9 +73,12 @@ def run_stage(name: str, cmd: list[str], env: dict, rows: int, log_dir: Path) ->
         done.set()
         sampler.join()
         seconds = time.perf_counter() - t0
-    result = {"stage": name, "seconds": round(seconds, 1), "rows": rows, "rows_per_second": round(rows / seconds) if seconds else None, "peak_memory_gb": round(peak / 1e9, 2), "exit_code": code, "log": str(log_path)}
-    print(f"  {name:<22} {seconds:8.1f} s {rows:>12,} rows {result['rows_per_second'] or 0:>10,}/s {peak / 1e9:7.2f} GB" + ("" if code == 0 else f"  FAILED (exit {code}, see {log_path})"), flush=True)
-    return result
+    return {"stage": name, "seconds": round(seconds, 1), "rows": rows, "rows_per_second": None, "peak_memory_gb": round(peak / 1e9, 2), "exit_code": code, "log": str(log_path)}
+
+
+def show(result: dict) -> None:
+    failed = "" if result["exit_code"] == 0 else f"  FAILED (exit {result['exit_code']}, see {result['log']})"
+    print(f"  {result['stage']:<22} {result['seconds']:8.1f} s {result['rows']:>12,} rows {result['rows_per_second'] or 0:>10,}/s {result['peak_memory_gb']:7.2f} GB{failed}", flush=True)
 
 
 def count_rows(warehouse: Path, table: str) -> int:
@@ -119,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         if result["exit_code"] == 0:
             result["rows"] = rows_fn()
             result["rows_per_second"] = round(result["rows"] / result["seconds"]) if result["seconds"] else None
+        show(result)
         stages.append(result)
         return result["exit_code"] == 0
 
@@ -126,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = stage("generate", [py, "-m", "synth", "--participants", str(participants), "--events-per-participant", "0.02", "--out", str(raw), "--seed", "1"], tickets_in_raw)
     ok = ok and stage("ingest", [py, "-m", "ingest", "--raw-dir", str(raw)], tickets_in_raw)
     share = args.training_share if args.training_share is not None else min(1.0, 2_000_000 / args.tickets)
-    dbt_vars = json.dumps({"recommendation_training_share": round(share, 4)})
+    dbt_vars = json.dumps({"recommendation_training_share": round(share, 4), "leakage_test_sample_pct": max(1, min(100, round(100 * 200_000 / args.tickets)))})
     ok = ok and stage("dbt build", [dbt_executable(), "build", "--vars", dbt_vars, "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance"))
     ok = ok and stage("train attendance", [py, "-m", "ml.train", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where is_label_final"))
     ok = ok and stage("score attendance", [py, "-m", "ml.score", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where not is_label_final"))
@@ -144,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
             result["rows"] = pandas["merged_rows"]
             ours = next(s["seconds"] for s in stages if s["stage"] == "ingest") + next(s["seconds"] for s in stages if s["stage"] == "dbt build")
             pandas["seconds_vs_ingest_plus_dbt"] = round(result["seconds"] / ours, 2)
+            result["rows_per_second"] = round(result["rows"] / result["seconds"]) if result["seconds"] else None
+        show(result)
+        if pandas:
             print(f"  pandas merge {pandas['merge_seconds']} s, cross join: {pandas['cross_join']}; pandas total / (ingest + dbt build) = {pandas['seconds_vs_ingest_plus_dbt']}", flush=True)
         stages.append(result)
 

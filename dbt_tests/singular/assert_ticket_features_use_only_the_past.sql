@@ -6,9 +6,14 @@
 
 with
 
+-- All tickets by default; at national scale a stable share of participants
+-- (var leakage_test_sample_pct), since the check joins each ticket to all earlier ones.
 fct as (
 
     select * from {{ ref('fct_ticket_attendance') }}
+    {% if var('leakage_test_sample_pct') < 100 -%}
+        where {{ stable_bucket('participant_id', 100) }} < {{ var('leakage_test_sample_pct') }}
+    {%- endif %}
 
 ),
 

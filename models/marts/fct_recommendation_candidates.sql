@@ -143,8 +143,6 @@ age_band_sales as (
 final as (
 
     select
-        {{ surrogate_key(['new_candidates.cutoff_on', 'new_candidates.participant_id', 'new_candidates.event_id']) }}
-            as candidate_id,
         new_candidates.cutoff_on,
         cutoffs.is_evaluation_cutoff,
         cutoffs.is_serving_cutoff,

@@ -20,7 +20,7 @@ per_cutoff as (
     select
         relevant.cutoff_on,
         count(*) as relevant_visits,
-        count(candidates.candidate_id) as relevant_visits_in_candidates
+        count(candidates.event_id) as relevant_visits_in_candidates
 
     from relevant
     left join candidates
