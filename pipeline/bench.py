@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.run import dbt_executable
 
-TICKETS_PER_PARTICIPANT = 6.1  # what the generator yields over its default 487 days
+TICKETS_PER_PARTICIPANT = 5.5  # what the generator yields over 487 days at 1 event per 50 participants
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -132,6 +132,8 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, serving: Path, truth_dir:
         settings = generate.Settings(participants=participants, seed=seed)
         tables = step(f"generate demo data ({participants:,} participants, seed {seed})", generate.generate, settings)
         generate.write(tables, raw_dir, paths.truth_dir(raw_dir), "koi8-r")
+    # Ground truth exists only for generated data, and only once generated.
+    truth_dir = truth_dir if truth_dir and truth_dir.is_dir() else None
     reports = step(f"ingest {raw_dir}", ingest, raw_dir, landing, None, rules, max_rejected_share)
     for r in reports:
         log.info("   %-11s %-6s landed %9d  quarantined %6d", r.file, r.encoding, r.rows_landed, r.rows_quarantined)
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         with run_lock(warehouse):
-            report = run(raw_dir, landing, warehouse, serving, truth if truth.is_dir() else None, args.participants, args.seed, rules_from_args(args), args.max_rejected_share)
+            report = run(raw_dir, landing, warehouse, serving, truth, args.participants, args.seed, rules_from_args(args), args.max_rejected_share)
     except BlockingIOError as e:
         log.error("%s; not starting a second run", e)
         return EXIT_LOCKED

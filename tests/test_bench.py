@@ -16,7 +16,7 @@ def test_benchmark_times_every_stage_and_writes_json(tmp_path):
     stages = {s["stage"]: s for s in figures["stages"]}
     assert list(stages) == ["generate", "ingest", "dbt build", "train attendance", "score attendance", "train recommender", "score recommender", "pandas (original task)"]
     assert all(s["exit_code"] == 0 and s["seconds"] > 0 and s["peak_memory_gb"] > 0.01 for s in stages.values())
-    assert 12_000 < stages["ingest"]["rows"] < 18_000
+    assert 11_000 < stages["ingest"]["rows"] < 19_000
     assert figures["machine"]["cores"] >= 1 and figures["pipeline_seconds"] > 0
     assert figures["pandas"]["merged_rows"] >= stages["ingest"]["rows"] and "rows in" in figures["pandas"]["cross_join"]
     assert "dbt build" in result.stdout and "GB" in result.stdout

@@ -28,3 +28,4 @@ def test_missing_raw_directory_fails_with_exit_1(demo_run, tmp_path):
     result = python("-m", "pipeline", "--raw-dir", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "wh.duckdb"), "--landing-dir", str(tmp_path / "landing"), env=demo_run.env())
     assert result.returncode == 1
     assert "does not exist" in result.stderr
+
