@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=1_000_000, help="about this many tickets (default 1,000,000)")
     parser.add_argument("--workdir", type=Path, default=paths.ROOT / "data" / "bench", help="where data and warehouse go (default data/bench)")
     parser.add_argument("--out", type=Path, default=None, help="JSON results (default docs/benchmarks/results-<tickets>.json)")
-    parser.add_argument("--memory-limit", default=os.environ.get("AFISHA_DUCKDB_MEMORY_LIMIT", "8GB"), help="DuckDB memory limit for dbt (default %(default)s); DuckDB spills to AFISHA_DUCKDB_TEMP_DIR above it")
+    parser.add_argument("--memory-limit", default=os.environ.get("AFISHA_DUCKDB_MEMORY_LIMIT", "8GB"), help="DuckDB memory limit for dbt (default %(default)s); above it DuckDB spills to <warehouse>.tmp")
     parser.add_argument("--skip-pandas", action="store_true", help="do not time the pandas approach")
     parser.add_argument("--training-share", type=float, default=None, help="dbt var recommendation_training_share (default: 1.0 up to 2 M tickets, then 2 M / tickets)")
     parser.add_argument("--pandas-max-cross-rows", type=int, default=200_000_000, help="skip the pandas cross join above this many rows (default %(default)s)")
@@ -111,7 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         "AFISHA_WAREHOUSE": str(warehouse),
         "AFISHA_ARTIFACTS_DIR": str(artifacts),
         "AFISHA_DUCKDB_MEMORY_LIMIT": args.memory_limit,
-        "AFISHA_DUCKDB_TEMP_DIR": str(work / "duckdb_tmp"),
     }
     py = sys.executable
     print(f"afisha benchmark: ~{args.tickets:,} tickets, {participants:,} participants, events 1 per 50 participants, DuckDB memory limit {args.memory_limit}", flush=True)
