@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -19,7 +20,10 @@ class DataError(Exception):
 def connect_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
     if not warehouse.is_file():
         raise DataError(f"warehouse {warehouse} does not exist; run the dbt build first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    # DuckDB's default limit is 80 % of RAM, and its buffer pool keeps what a scan read:
+    # on a large mart that left no room for the model. The models' frames live in pandas.
+    limit = os.environ.get("AFISHA_ML_DUCKDB_MEMORY_LIMIT", "4GB")
+    return duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": limit})
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
