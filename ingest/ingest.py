@@ -306,7 +306,7 @@ def ingest(
         for r in reports:
             share = r.rows_quarantined / r.rows_read if r.rows_read else 0.0
             if share > max_rejected_share:
-                reasons = sorted({q[2].split(" ", 1)[0] + " …" + q[2][-40:] for q in quarantine if q[0] == r.file})[:3]
+                reasons = [f"line {q[1]}: {q[2]}" for q in quarantine if q[0] == r.file][:3]
                 raise IngestError(
                     f"{r.file}: {r.rows_quarantined} of {r.rows_read} rows ({share:.1%}) rejected, above the "
                     f"{max_rejected_share:.0%} threshold; nothing published. First reasons: {'; '.join(reasons)}"

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-from pipeline import paths
 
 MART = "marts.fct_ticket_attendance"
 SCORES_TABLE = "ml.ticket_attendance_scores"
@@ -53,10 +50,6 @@ SEED = 7
 MAX_TRAINING_ROWS = 4_000_000
 MAX_RANKER_ROWS = 6_000_000
 MODEL_NAME = "attendance"
-
-
-def model_root() -> Path:
-    return paths.artifacts_dir() / MODEL_NAME
 
 
 # Recommendations ---------------------------------------------------------------

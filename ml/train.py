@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("training failed: %s", e)
         return 1
     chosen = report["test_metrics"][report["chosen_model"]]
-    log.info("model %s (%s): test ROC-AUC %.4f, F1 %.4f; report in %s", report["model_version"], report["chosen_model"], chosen["roc_auc"], chosen["f1"], config.model_root() / report["model_version"] / "report.md")
+    log.info("model %s (%s): test ROC-AUC %.4f, F1 %.4f; report in %s", report["model_version"], report["chosen_model"], chosen["roc_auc"], chosen["f1"], artifacts.model_root(config.MODEL_NAME) / report["model_version"] / "report.md")
     return 0
 
 

@@ -101,9 +101,11 @@ def summary(warehouse: Path, report: dict) -> str:
     lines.append(f"  baseline (participant's own rate): ROC-AUC {m['historical_rate']['roc_auc']:.3f}" + (f"; oracle ceiling: {m['oracle']['roc_auc']:.3f}" if "oracle" in m else ""))
     lines.append(f"  report: {paths.artifacts_dir() / 'attendance' / report['model_version'] / 'report.md'}")
     if "recommender" in report:
+        from ml import train_recommender
+
         rec = report["recommender"]
         models = rec["evaluation"]["models"]
-        best = max((k for k in models if k not in ("learned_ranker", "oracle")), key=lambda k: models[k]["ndcg@10"])
+        best = train_recommender.best_baseline(models)
         lines.append(
             f"  recommender {rec['model_version']}: NDCG@10 {models['learned_ranker']['ndcg@10']:.3f}, MAP@10 {models['learned_ranker']['map@10']:.3f}"
             f" (best baseline {best}: {models[best]['ndcg@10']:.3f}, {models[best]['map@10']:.3f}); candidate recall {rec['candidate_recall']:.3f}"

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import ROOT, Run, afisha_env, python
+from conftest import ROOT, Run, python
 
 READER = textwrap.dedent(
     """
