@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MART = "marts.fct_ticket_attendance"
+FRESHNESS_MART = "marts.rpt_data_freshness"  # one row: the as-of date scores are stamped with
 SCORES_TABLE = "ml.ticket_attendance_scores"
 TARGET = "attended"
 KEY = "ticket_id"

@@ -75,8 +75,15 @@ def predict_open_tickets(warehouse: Path, model, metadata: dict) -> pa.Table:
         total = data.scalar(con, f"select count(*) from {config.MART}")
         if total == 0:
             raise ScoringError(f"{config.MART} is empty; refusing to score (did the build load any data?)")
-        cols = ", ".join(dict.fromkeys(["ticket_id", "participant_id", "event_id", "as_of_date", *features]))
-        reader = con.sql(f"select {cols} from {config.MART} where not is_label_final order by ticket_id").to_arrow_reader(BATCH_ROWS)
+        cols = ", ".join(f"t.{c}" for c in dict.fromkeys(["ticket_id", "participant_id", "event_id", *features]))
+        query = f"""
+            select {cols}, f.as_of_date
+            from {config.MART} as t
+            cross join {config.FRESHNESS_MART} as f
+            where not t.is_label_final
+            order by t.ticket_id
+        """
+        reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
         for batch in reader:
             frame = batch.to_pandas()
             p = model.predict_proba(feature_frame(frame))[:, 1]

@@ -11,11 +11,7 @@ tickets as (
 
 data_range as (
 
-    select
-        min(purchased_on) as first_purchased_on,
-        max(as_of_date) as as_of_date
-
-    from tickets
+    select * from {{ ref('int_data_as_of') }}
 
 ),
 

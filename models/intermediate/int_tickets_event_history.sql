@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_tickets() }}",
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 tickets as (
@@ -12,53 +21,118 @@ events as (
 
 ),
 
+rebuild_from as (
+
+    select {{ ticket_rebuild_from() }} as rebuild_from_on
+
+),
+
+ticket_types as (
+
+    select
+        tickets.event_id,
+        events.organisation_type,
+        tickets.purchased_on as activity_on,
+        tickets.price_rub
+
+    from tickets
+    inner join events
+        on tickets.event_id = events.event_id
+
+),
+
+-- Sales before the rebuilt days, summed once (see ticket_rebuild_from).
+event_state as (
+
+    select
+        ticket_types.event_id,
+        count(*) as purchases
+
+    from ticket_types
+    cross join rebuild_from
+    where ticket_types.activity_on < rebuild_from.rebuild_from_on
+    group by ticket_types.event_id
+
+),
+
+type_state as (
+
+    select
+        ticket_types.organisation_type,
+        count(*) as purchases,
+        sum(ticket_types.price_rub) as revenue_rub
+
+    from ticket_types
+    cross join rebuild_from
+    where ticket_types.activity_on < rebuild_from.rebuild_from_on
+    group by ticket_types.organisation_type
+
+),
+
+rebuilt_tickets as (
+
+    select ticket_types.*
+    from ticket_types
+    cross join rebuild_from
+    where ticket_types.activity_on >= rebuild_from.rebuild_from_on
+
+),
+
 event_daily as (
 
     select
         event_id,
-        purchased_on as activity_on,
+        activity_on,
         count(*) as purchases
 
-    from tickets
-    group by event_id, purchased_on
+    from rebuilt_tickets
+    group by event_id, activity_on
 
 ),
 
 event_before_day as (
 
     select
-        event_id,
-        activity_on,
-        coalesce(sum(purchases) {{ strictly_before('event_id') }}, 0) as event_prior_tickets
+        event_daily.event_id,
+        event_daily.activity_on,
+        coalesce(event_state.purchases, 0)
+        + coalesce(sum(event_daily.purchases) {{ strictly_before('event_daily.event_id', 'event_daily.activity_on') }}, 0)
+            as event_prior_tickets
 
     from event_daily
+    left join event_state
+        on event_daily.event_id = event_state.event_id
 
 ),
 
 type_daily as (
 
     select
-        events.organisation_type,
-        tickets.purchased_on as activity_on,
+        organisation_type,
+        activity_on,
         count(*) as purchases,
-        sum(tickets.price_rub) as revenue_rub
+        sum(price_rub) as revenue_rub
 
-    from tickets
-    inner join events
-        on tickets.event_id = events.event_id
-    group by events.organisation_type, tickets.purchased_on
+    from rebuilt_tickets
+    group by organisation_type, activity_on
 
 ),
 
 type_before_day as (
 
     select
-        organisation_type,
-        activity_on,
-        sum(purchases) {{ strictly_before('organisation_type') }} as type_prior_tickets,
-        sum(revenue_rub) {{ strictly_before('organisation_type') }} as type_prior_revenue_rub
+        type_daily.organisation_type,
+        type_daily.activity_on,
+        coalesce(type_state.purchases, 0)
+        + coalesce(sum(type_daily.purchases) {{ strictly_before('type_daily.organisation_type', 'type_daily.activity_on') }}, 0)
+            as type_prior_tickets,
+        coalesce(type_state.revenue_rub, 0)
+        + coalesce(sum(type_daily.revenue_rub) {{ strictly_before('type_daily.organisation_type', 'type_daily.activity_on') }}, 0)
+            as type_prior_revenue_rub
 
     from type_daily
+    left join type_state
+        on type_daily.organisation_type = type_state.organisation_type
 
 ),
 
@@ -66,6 +140,7 @@ final as (
 
     select
         tickets.ticket_id,
+        tickets.purchased_on,
         event_before_day.event_prior_tickets,
         cast(
             type_before_day.type_prior_revenue_rub / nullif(type_before_day.type_prior_tickets, 0)
@@ -73,6 +148,7 @@ final as (
         ) as type_avg_price_before_rub
 
     from tickets
+    cross join rebuild_from
     inner join event_before_day
         on
             tickets.event_id = event_before_day.event_id
@@ -83,6 +159,7 @@ final as (
         on
             events.organisation_type = type_before_day.organisation_type
             and tickets.purchased_on = type_before_day.activity_on
+    where tickets.purchased_on >= rebuild_from.rebuild_from_on
 
 )
 

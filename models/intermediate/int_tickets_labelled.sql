@@ -1,10 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_tickets() }}",
+        on_schema_change='fail',
+    )
+}}
+
 {%- set window_days = var('label_window_days') -%}
 
 with
 
+-- Incremental runs relabel only the tickets whose label may still change.
 tickets as (
 
     select * from {{ ref('stg_landing__tickets') }}
+    where purchased_on >= {{ ticket_rebuild_from() }}
 
 ),
 
@@ -16,7 +27,7 @@ visits as (
 
 as_of as (
 
-    select {{ as_of_date_sql(ref('stg_landing__tickets'), ref('stg_landing__visits')) }} as as_of_date
+    select as_of_date from {{ ref('int_data_as_of') }}
 
 ),
 
@@ -62,7 +73,6 @@ final as (
         windowed.purchased_on,
         windowed.price_rub,
         windowed.label_window_closes_on,
-        windowed.as_of_date,
         windowed.label_window_closes_on <= windowed.as_of_date as is_label_final,
         first_visit_in_window.visited_on,
         -- Open tickets get no label, even when already used: a label known only for the

@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_tickets() }}",
+        on_schema_change='fail',
+    )
+}}
+
 with
 
+-- Incremental runs rewrite the tickets bought from ticket_rebuild_from() on: newer
+-- purchases, labels that may still change, late visits. The history features of these
+-- rows come from the intermediates, which rebuild the same days.
 tickets as (
 
     select * from {{ ref('int_tickets_labelled') }}
+    where purchased_on >= {{ ticket_rebuild_from() }}
 
 ),
 
@@ -71,8 +84,7 @@ final as (
         tickets.label_window_closes_on,
         tickets.is_label_final,
         tickets.visited_on,
-        tickets.attended,
-        tickets.as_of_date
+        tickets.attended
 
     from tickets
     inner join participants
