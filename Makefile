@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean help
+.PHONY: run test bench install browser clean help
 SCALE ?= 1000000
 
 help:
@@ -25,7 +25,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m pipeline $(ARGS)
 
-test: $(STAMP)
+# The report-rendering test drives a real browser: Debian's chromium package (a test
+# tool's own browser download does not work without the internet).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the report-rendering test"; \
+		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -32,7 +32,7 @@ def library_versions() -> dict[str, str]:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "pandas": pd.__version__, "numpy": np.__version__, "duckdb": duckdb.__version__, "joblib": joblib.__version__}
 
 
-def save_model(name: str, model, metadata: dict, report: dict, report_markdown: str) -> Path:
+def save_model(name: str, model, metadata: dict, report: dict, report_markdown: str, report_html: str | None = None) -> Path:
     root = model_root(name)
     out = root / metadata["model_version"]
     out.mkdir(parents=True, exist_ok=True)
@@ -42,6 +42,8 @@ def save_model(name: str, model, metadata: dict, report: dict, report_markdown: 
     (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (out / "report.md").write_text(report_markdown, encoding="utf-8")
+    if report_html is not None:
+        (out / "report.html").write_text(report_html, encoding="utf-8")
     # Written last: a crash above leaves the previous model as the latest.
     tmp = root / f".{LATEST_FILE}.tmp"
     tmp.write_text(metadata["model_version"] + "\n", encoding="utf-8")

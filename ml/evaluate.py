@@ -24,9 +24,10 @@ from sklearn.metrics import (
     precision_score,
     recall_score,
     roc_auc_score,
+    roc_curve,
 )
 
-from ml import config
+from ml import config, report_html
 from pipeline import paths
 
 log = logging.getLogger("afisha.ml.evaluate")
@@ -113,6 +114,101 @@ def oracle_probabilities(test: pd.DataFrame, truth_dir: Path | None) -> np.ndarr
         log.warning("ground truth in %s does not match this data; no oracle reported", truth_dir)
         return None
     return joined["attendance_probability"].fillna(joined["attendance_probability"].mean()).to_numpy()
+
+
+GRID = np.linspace(0, 1, 101)
+AGE_BANDS = ((14, 15), (16, 17), (18, 19), (20, 22))  # as the BI marts (macro age_band)
+
+
+def curves(y: np.ndarray, p: np.ndarray) -> dict:
+    """ROC and precision-recall curves on a fixed grid of 101 points (small in the JSON)."""
+    fpr, tpr, _ = roc_curve(y, p)
+    precision, recall, _ = precision_recall_curve(y, p)
+    order = np.argsort(recall, kind="stable")
+    return {
+        "roc_tpr": np.round(np.interp(GRID, fpr, tpr), 4).tolist(),
+        "pr_precision": np.round(np.interp(GRID, recall[order], precision[order]), 4).tolist(),
+    }
+
+
+def no_show_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict]:
+    """No-show rate in deciles of predicted attendance, least likely to come first: the
+    list a reminder campaign would work down. Lift is against the overall no-show rate."""
+    order = np.argsort(p, kind="stable")
+    overall = 1 - float(np.mean(y))
+    rows = []
+    for d, idx in enumerate(np.array_split(order, 10), start=1):
+        rate = 1 - float(np.mean(y[idx])) if len(idx) else float("nan")
+        rows.append({"decile": d, "tickets": int(len(idx)), "no_show_rate": round(rate, 4), "lift": round(rate / overall, 3) if overall else None})
+    return rows
+
+
+def segment_metrics(test: pd.DataFrame, y: np.ndarray, p: np.ndarray, regions: int = 10) -> dict:
+    """ROC-AUC and attendance by age band, and for the regions with most test tickets."""
+
+    def judge(mask: np.ndarray) -> dict:
+        both = len(np.unique(y[mask])) == 2
+        return {"tickets": int(mask.sum()), "attendance_rate": round(float(y[mask].mean()), 4), "mean_predicted": round(float(p[mask].mean()), 4), "roc_auc": round(float(roc_auc_score(y[mask], p[mask])), 4) if both else None}
+
+    age = test["participant_age_years"].to_numpy()
+    by_age = {f"{lo}-{hi}": judge((age >= lo) & (age <= hi)) for lo, hi in AGE_BANDS if ((age >= lo) & (age <= hi)).any()}
+    region = test["participant_region_code"].astype(str).to_numpy()
+    largest = test["participant_region_code"].astype(str).value_counts().index[:regions]
+    return {"age_band": by_age, "region": {r: judge(region == r) for r in largest}}
+
+
+def permutation_importance_table(model, X: pd.DataFrame, y: np.ndarray, max_rows: int = 20_000) -> list[dict]:
+    """Drop in test ROC-AUC when one feature's values are shuffled (3 repeats)."""
+    from sklearn.inspection import permutation_importance
+
+    if len(X) > max_rows:
+        keep = np.random.default_rng(0).choice(len(X), max_rows, replace=False)
+        X, y = X.iloc[keep], y[keep]
+    result = permutation_importance(model, X, y, scoring="roc_auc", n_repeats=3, random_state=0)
+    rows = [{"feature": c, "roc_auc_drop": round(float(m), 4)} for c, m in zip(X.columns, result.importances_mean)]
+    return sorted(rows, key=lambda r: -r["roc_auc_drop"])
+
+
+def html_report(report: dict) -> str:
+    """The report as one self-contained HTML page with charts (report.html)."""
+    charts, names = report["charts"], list(report["test_metrics"])
+    keys = ["roc_auc", "pr_auc", "brier", "log_loss", "threshold", "precision", "recall", "f1"]
+    grid = GRID.tolist()
+    roc = [(n, grid, charts["curves"][n]["roc_tpr"]) for n in names]
+    pr = [(n, grid, charts["curves"][n]["pr_precision"]) for n in names]
+    cal = report["calibration"]
+    deciles = charts["no_show_by_decile"]
+    importance = charts["permutation_importance"][:12]
+    ages, regions = charts["segments"]["age_band"], charts["segments"]["region"]
+    chosen = report["chosen_model"]
+    sections = [
+        ("Summary", [
+            report_html.paragraph(f"Model {report['model_version']}, trained {report['trained_at']}; chosen on validation ROC-AUC: {chosen}. "
+                                  f"Held-out test period: {report['split']['test']['first_purchase']} to {report['split']['test']['last_purchase']}, "
+                                  f"{report['split']['test']['rows']:,} tickets."),
+            report_html.table(["metric", *names], [[k, *(report["test_metrics"][n][k] for n in names)] for k in keys]),
+        ]),
+        ("How well it separates", [
+            report_html.line_chart("ROC curve (test)", roc, "false positive rate", "true positive rate", diagonal=True),
+            report_html.line_chart("Precision-recall (test)", pr, "recall", "precision", y_range=(0.5, 1.0)),
+        ]),
+        ("Calibration and lift", [
+            report_html.line_chart(f"Calibration of {chosen}", [(chosen, [r["mean_predicted"] for r in cal], [r["observed_rate"] for r in cal])], "mean predicted", "observed attendance", diagonal=True),
+            report_html.bar_chart("No-show rate by decile of predicted attendance", [str(r["decile"]) for r in deciles], [("no-show rate", [r["no_show_rate"] for r in deciles])], "no-show rate", (0.0, 1.0)),
+            report_html.paragraph("Decile 1 holds the tickets least likely to be used; its lift is "
+                                  f"{deciles[0]['lift']}x the overall no-show rate."),
+        ]),
+        ("What the model uses", [
+            report_html.bar_chart(f"Permutation importance of {chosen}", [r["feature"] for r in importance], [("ROC-AUC drop", [r["roc_auc_drop"] for r in importance])], "ROC-AUC drop"),
+            report_html.table(["feature", "ROC-AUC drop when shuffled"], [[r["feature"], r["roc_auc_drop"]] for r in importance]),
+        ]),
+        ("By age band and region", [
+            report_html.bar_chart("ROC-AUC by age band", list(ages), [("ROC-AUC", [a["roc_auc"] if a["roc_auc"] is not None else float("nan") for a in ages.values()])], "ROC-AUC", (0.0, 1.0)),
+            report_html.bar_chart("Attendance by age band", list(ages), [("observed", [a["attendance_rate"] for a in ages.values()]), ("predicted", [a["mean_predicted"] for a in ages.values()])], "attendance", (0.0, 1.0)),
+            report_html.table(["region", "tickets", "attendance", "mean predicted", "ROC-AUC"], [[r, m["tickets"], m["attendance_rate"], m["mean_predicted"], m["roc_auc"] if m["roc_auc"] is not None else "n/a"] for r, m in regions.items()]),
+        ]),
+    ]
+    return report_html.page(f"Attendance model report - {report['model_version']}", sections)
 
 
 def markdown_report(report: dict) -> str:

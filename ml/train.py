@@ -33,13 +33,15 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
     X = {name: feature_frame(p) for name, p in parts.items()}
     y = {name: p[config.TARGET].to_numpy(dtype=int) for name, p in parts.items()}
 
-    fitted, validation, test_metrics = {}, {}, {}
+    fitted, validation, test_metrics, test_curves = {}, {}, {}, {}
     for kind in MODEL_KINDS:
         model = build_model(kind).fit(X["train"], y["train"])
         p_val = model.predict_proba(X["validation"])[:, 1]
         threshold = evaluate.best_f1_threshold(y["validation"], p_val)
         validation[kind] = evaluate.metrics(y["validation"], p_val, threshold)
-        test_metrics[kind] = evaluate.metrics(y["test"], model.predict_proba(X["test"])[:, 1], threshold)
+        p_kind = model.predict_proba(X["test"])[:, 1]
+        test_metrics[kind] = evaluate.metrics(y["test"], p_kind, threshold)
+        test_curves[kind] = evaluate.curves(y["test"], p_kind)
         fitted[kind] = (model, threshold)
         log.info("%-24s validation ROC-AUC %.4f  test ROC-AUC %.4f", kind, validation[kind]["roc_auc"], test_metrics[kind]["roc_auc"])
 
@@ -50,6 +52,7 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
     oracle = evaluate.oracle_probabilities(parts["test"], truth_dir)
     if oracle is not None:
         test_metrics["oracle"] = evaluate.metrics(y["test"], oracle, evaluate.best_f1_threshold(y["test"], oracle))
+        test_curves["oracle"] = evaluate.curves(y["test"], oracle)
 
     # The model that scores open tickets learns from every outcome known today.
     final = build_model(chosen).fit(feature_frame(df), df[config.TARGET].to_numpy(dtype=int))
@@ -66,6 +69,12 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
         "validation_metrics": validation,
         "test_metrics": test_metrics,
         "calibration": evaluate.calibration_table(y["test"], p_test),
+        "charts": {
+            "curves": test_curves,
+            "no_show_by_decile": evaluate.no_show_by_decile(y["test"], p_test),
+            "permutation_importance": evaluate.permutation_importance_table(model, X["test"], y["test"]),
+            "segments": evaluate.segment_metrics(parts["test"], y["test"], p_test),
+        },
         "training_sample": df.attrs.get("sample", {"sampled": False}),
         "seconds": round(time.perf_counter() - t0, 1),
     }
@@ -82,7 +91,7 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
         "data_fingerprint": fp,
         "metrics": {"validation": validation[chosen], "test": test_metrics[chosen]},
     }
-    artifacts.save_model(config.MODEL_NAME, final, metadata, report, evaluate.markdown_report(report))
+    artifacts.save_model(config.MODEL_NAME, final, metadata, report, evaluate.markdown_report(report), evaluate.html_report(report))
     return report
 
 
@@ -109,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("training failed: %s", e)
         return 1
     chosen = report["test_metrics"][report["chosen_model"]]
-    log.info("model %s (%s): test ROC-AUC %.4f, F1 %.4f; report in %s", report["model_version"], report["chosen_model"], chosen["roc_auc"], chosen["f1"], artifacts.model_root(config.MODEL_NAME) / report["model_version"] / "report.md")
+    log.info("model %s (%s): test ROC-AUC %.4f, F1 %.4f; report in %s", report["model_version"], report["chosen_model"], chosen["roc_auc"], chosen["f1"], artifacts.model_root(config.MODEL_NAME) / report["model_version"] / "report.html")
     return 0
 
 

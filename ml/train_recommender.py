@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml import artifacts, config, data, ranking
+from ml import artifacts, config, data, ranking, report_html
 from ml.features import build_model, feature_frame
 from pipeline import paths
 
@@ -138,6 +138,40 @@ def markdown_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def html_report(report: dict) -> str:
+    """The report as one self-contained HTML page: metrics@k against the baselines."""
+    models, ablations = report["evaluation"]["models"], report["evaluation"]["ablations"]
+    names = list(models)
+    ks = list(config.RANKING_KS)
+    keys = [f"{m}@{k}" for k in ks for m in ("precision", "recall", "ndcg", "map", "hit_rate", "coverage")]
+    bars = lambda metric: [(n, [models[n][f"{metric}@{k}"] for k in ks]) for n in names]  # noqa: E731
+    sections = [
+        ("Summary", [
+            report_html.paragraph(
+                f"Model {report['model_version']}, trained {report['trained_at']}. Evaluation cutoff {report['evaluation_cutoff']} "
+                f"(window {report['window_days']} days); the candidate stage holds {report['candidate_recall']:.1%} of the real new visits."
+            ),
+            report_html.table(["metric", *names], [[key, *(models[n][key] for n in names)] for key in keys]),
+        ]),
+        ("Learned ranker against the popularity baselines", [
+            report_html.bar_chart("NDCG@k", [f"k={k}" for k in ks], bars("ndcg"), "NDCG"),
+            report_html.bar_chart("MAP@k", [f"k={k}" for k in ks], bars("map"), "MAP"),
+            report_html.bar_chart("Recall@k", [f"k={k}" for k in ks], bars("recall"), "recall"),
+            report_html.bar_chart("Hit rate@k", [f"k={k}" for k in ks], bars("hit_rate"), "hit rate"),
+        ]),
+        ("What each planted factor is worth", [
+            report_html.bar_chart(
+                "NDCG@10 without each factor",
+                ["all features", *ablations],
+                [("NDCG@10", [models["learned_ranker"]["ndcg@10"], *(m["ndcg@10"] for m in ablations.values())])],
+                "NDCG@10",
+            ),
+        ]),
+        ("The original task's questions", [report_html.paragraph(a) for a in report["answers"]]),
+    ]
+    return report_html.page(f"Recommender report - {report['model_version']}", sections)
+
+
 def best_baseline(models: dict[str, dict]) -> str:
     """The popularity baseline with the best NDCG@10: the yardstick for the ranker."""
     return max((k for k in models if k not in ("learned_ranker", "oracle")), key=lambda k: models[k]["ndcg@10"])
@@ -196,7 +230,7 @@ def train(warehouse: Path, truth_dir: Path | None) -> dict:
         "negative_sample_share": config.NEGATIVE_SAMPLE_SHARE,
         "metrics": {"evaluation": evaluation["models"]["learned_ranker"]},
     }
-    artifacts.save_model(config.RECOMMENDER_NAME, final, metadata, report, markdown_report(report))
+    artifacts.save_model(config.RECOMMENDER_NAME, final, metadata, report, markdown_report(report), html_report(report))
     return report
 
 
@@ -212,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("training failed: %s", e)
         return 1
     m = report["evaluation"]["models"]
-    log.info("recommender %s: NDCG@10 %.4f (best baseline %.4f); report in %s", report["model_version"], m["learned_ranker"]["ndcg@10"], m[best_baseline(m)]["ndcg@10"], artifacts.model_root(config.RECOMMENDER_NAME) / report["model_version"] / "report.md")
+    log.info("recommender %s: NDCG@10 %.4f (best baseline %.4f); report in %s", report["model_version"], m["learned_ranker"]["ndcg@10"], m[best_baseline(m)]["ndcg@10"], artifacts.model_root(config.RECOMMENDER_NAME) / report["model_version"] / "report.html")
     return 0
 
 

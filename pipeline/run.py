@@ -99,7 +99,7 @@ def summary(warehouse: Path, report: dict) -> str:
     m = report["test_metrics"]
     lines.append(f"  model {report['model_version']} ({chosen}), held-out test: ROC-AUC {m[chosen]['roc_auc']:.3f}, PR-AUC {m[chosen]['pr_auc']:.3f}, Brier {m[chosen]['brier']:.3f}")
     lines.append(f"  baseline (participant's own rate): ROC-AUC {m['historical_rate']['roc_auc']:.3f}" + (f"; oracle ceiling: {m['oracle']['roc_auc']:.3f}" if "oracle" in m else ""))
-    lines.append(f"  report: {paths.artifacts_dir() / 'attendance' / report['model_version'] / 'report.md'}")
+    lines.append(f"  report: {paths.artifacts_dir() / 'attendance' / report['model_version'] / 'report.html'} (charts; report.md beside it)")
     if "recommender" in report:
         from ml import train_recommender
 
@@ -111,7 +111,7 @@ def summary(warehouse: Path, report: dict) -> str:
             f" (best baseline {best}: {models[best]['ndcg@10']:.3f}, {models[best]['map@10']:.3f}); candidate recall {rec['candidate_recall']:.3f}"
             + (f"; oracle NDCG@10 {models['oracle']['ndcg@10']:.3f}" if "oracle" in models else "")
         )
-        lines.append(f"  report: {paths.artifacts_dir() / 'recommender' / rec['model_version'] / 'report.md'}")
+        lines.append(f"  report: {paths.artifacts_dir() / 'recommender' / rec['model_version'] / 'report.html'}")
     serving = report["publication"]["path"]
     lines += [
         "",
@@ -119,6 +119,7 @@ def summary(warehouse: Path, report: dict) -> str:
         f"  published for BI, read-only, version {report['publication']['version']}: {serving}",
         "  query it any time, even while a run is writing:",
         f"    .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True).sql('select * from marts.rpt_region_monthly_activity limit 5'))\"",
+        f"  docs site with lineage: {paths.ROOT / 'target' / 'static_index.html'} (open it in a browser)",
         "",
     ]
     return "\n".join(lines)
@@ -151,6 +152,8 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, serving: Path, truth_dir:
     run_id, written, participants = step("recommend events", score_recommender.score, warehouse)
     log.info("   run %s: %d recommendations for %d participants", run_id, written, participants)
     step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+", "stg_ml__event_recommendations+"], landing, warehouse, dbt_vars)
+    # The docs site (lineage raw -> marts -> models -> scores -> dashboards), one HTML file.
+    step("dbt docs generate", run_dbt, ["docs", "generate", "--static"], landing, warehouse, dbt_vars)
     report["recommender"] = recommender_report
     # Only a run that got this far, every dbt test at error severity passed, is published.
     report["publication"] = step("publish for BI", publish, warehouse, serving, {"attendance_model": report["model_version"], "recommender": recommender_report["model_version"]})

@@ -39,11 +39,7 @@ final as (
     select
         participants.participant_id,
         participants.age_years,
-        case
-            when participants.age_years <= 15 then '14-15'
-            when participants.age_years <= 18 then '16-18'
-            else '19-22'
-        end as age_band,
+        {{ age_band('participants.age_years') }} as age_band,
         participants.region_code,
         regions.region_name,
         regions.federal_district,
