@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install browser clean help
+.PHONY: run test lint bench install browser clean help
 SCALE ?= 1000000
 
 help:
 	@echo "make run    - generate demo data (first time), ingest, dbt build, train, score, summary"
 	@echo "make test   - every test: pytest (which drives dbt build, ingest, train, score for real)"
+	@echo "make lint   - sqlfluff (dbt templater) on the models and singular tests (make test runs it too)"
 	@echo "make bench SCALE=N - generate ~N tickets and time every stage (figures in docs/benchmarks/)"
 	@echo "make clean  - remove the warehouse, landing data, artifacts and dbt target/"
 
@@ -36,6 +37,11 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The dbt templater compiles the project and so connects: to a scratch file, never the
+# warehouse, and with its own target folder, so a dbt run at the same time is undisturbed.
+lint: $(STAMP)
+	mkdir -p target/lint && DBT_TARGET_PATH=target/lint AFISHA_WAREHOUSE=target/lint/afisha.duckdb $(BIN)/sqlfluff lint models dbt_tests/singular --processes 2
 
 bench: $(STAMP)
 	$(BIN)/python -m pipeline.bench --tickets $(SCALE) $(ARGS)

@@ -60,15 +60,15 @@ final as (
         cast(recent_sales.avg_price_rub as double) as avg_price_rub,
         row_number() over (
             partition by recent_sales.cutoff_on, events.region_code
-            order by recent_sales.tickets_recent desc, recent_sales.event_id
+            order by recent_sales.tickets_recent desc, recent_sales.event_id asc
         ) as region_rank,
         row_number() over (
             partition by recent_sales.cutoff_on, events.region_code, events.organisation_type
-            order by recent_sales.tickets_recent desc, recent_sales.event_id
+            order by recent_sales.tickets_recent desc, recent_sales.event_id asc
         ) as region_type_rank,
         row_number() over (
             partition by recent_sales.cutoff_on
-            order by recent_sales.tickets_recent desc, recent_sales.event_id
+            order by recent_sales.tickets_recent desc, recent_sales.event_id asc
         ) as national_rank
 
     from recent_sales

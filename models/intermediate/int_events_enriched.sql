@@ -45,7 +45,7 @@ main_buyer_region as (
     select
         event_id,
         region_code,
-        row_number() over (partition by event_id order by buyers desc, region_code) as region_rank
+        row_number() over (partition by event_id order by buyers desc, region_code asc) as region_rank
 
     from buyer_regions
 

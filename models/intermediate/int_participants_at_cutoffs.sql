@@ -86,7 +86,8 @@ final as (
         participants.age_years,
         participants.region_code,
         history.tickets_last_year,
-        {{ dbt.datediff('history.last_purchased_on', 'history.cutoff_on', 'day') }} as days_since_last_purchase,
+        {{ dbt.datediff('history.last_purchased_on', 'history.cutoff_on', 'day') }}
+            as days_since_last_purchase,
         cast(history.avg_price_paid_rub as double) as avg_price_paid_rub,
         favourite_type.organisation_type as favourite_organisation_type
 

@@ -22,6 +22,9 @@
 {%- endfor -%}
 {%- set previous_self = load_relation(this) if execute else none -%}
 {%- set has_previous_build = previous | length == 6 and previous_self is not none and not flags.FULL_REFRESH -%}
+-- Read only on an incremental run, so named here for dbt's parser:
+-- depends_on: {{ ref('stg_landing__participants') }}
+-- depends_on: {{ ref('int_events_enriched') }}
 
 with
 
@@ -34,18 +37,6 @@ tickets as (
 visits as (
 
     select * from {{ ref('stg_landing__visits') }}
-
-),
-
-participants as (
-
-    select * from {{ ref('stg_landing__participants') }}
-
-),
-
-events as (
-
-    select * from {{ ref('int_events_enriched') }}
 
 ),
 
@@ -106,6 +97,19 @@ first_changed_day as (
         coalesce(source_days.tickets, 0) != coalesce(previous_days.tickets, 0)
         or coalesce(source_days.price_rub_total, 0) != coalesce(previous_days.price_rub_total, 0)
         or coalesce(source_days.visits, 0) != coalesce(previous_days.visits, 0)
+
+),
+
+-- Read only here: a changed description rebuilds everything.
+participants as (
+
+    select * from {{ ref('stg_landing__participants') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_events_enriched') }}
 
 ),
 
@@ -177,11 +181,11 @@ boundary as (
 
 {%- else %}
 
-boundary as (
+    boundary as (
 
-    select cast('1900-01-01' as date) as rebuild_from_on
+        select cast('1900-01-01' as date) as rebuild_from_on
 
-),
+    ),
 
 {%- endif %}
 

@@ -22,8 +22,8 @@ monthly as (
         avg(case when is_event_in_home_region then 1.0 else 0.0 end) as home_region_share,
         avg(case when prior_no_show_rate is null then 1.0 else 0.0 end) as no_show_rate_missing_share,
         {%- for feature in numeric_features %}
-        avg({{ feature }}) as {{ feature }}_mean,
-        stddev_samp({{ feature }}) as {{ feature }}_stddev,
+            avg({{ feature }}) as {{ feature }}_mean,
+            stddev_samp({{ feature }}) as {{ feature }}_stddev,
         {%- endfor %}
         avg(attended * 1.0) as attendance_rate
 
@@ -41,8 +41,8 @@ final as (
         cast(home_region_share as double) as home_region_share,
         cast(no_show_rate_missing_share as double) as no_show_rate_missing_share,
         {%- for feature in numeric_features %}
-        cast({{ feature }}_mean as double) as {{ feature }}_mean,
-        cast({{ feature }}_stddev as double) as {{ feature }}_stddev,
+            cast({{ feature }}_mean as double) as {{ feature }}_mean,
+            cast({{ feature }}_stddev as double) as {{ feature }}_stddev,
         {%- endfor %}
         cast(attendance_rate as double) as attendance_rate
 

@@ -26,7 +26,8 @@ audience as (
         count(distinct participant_id) as buyers,
         avg(participant_age_years) as mean_buyer_age_years,
         {%- for band in age_bands() %}
-        count(case when {{ age_band('participant_age_years') }} = '{{ band }}' then 1 end) as tickets_age_{{ band | replace('-', '_') }},
+            count(case when {{ age_band('participant_age_years') }} = '{{ band }}' then 1 end)
+                as tickets_age_{{ band | replace('-', '_') }},
         {%- endfor %}
         count(*) as tickets_described
 
@@ -69,12 +70,12 @@ final as (
             (events.tickets_with_final_label - events.tickets_attended) * 1.0
             / nullif(events.tickets_with_final_label, 0) as double
         ) as no_show_rate,
-        coalesce(audience.buyers, 0) as buyers,
-        cast(audience.mean_buyer_age_years as double) as mean_buyer_age_years,
         {%- for band in age_bands() %}
-        cast(audience.tickets_age_{{ band | replace('-', '_') }} * 1.0 / nullif(audience.tickets_described, 0) as double)
-            as ticket_share_age_{{ band | replace('-', '_') }}{{ "," if not loop.last }}
+            cast(audience.tickets_age_{{ band | replace('-', '_') }} * 1.0 / nullif(audience.tickets_described, 0) as double)
+                as ticket_share_age_{{ band | replace('-', '_') }},
         {%- endfor %}
+        coalesce(audience.buyers, 0) as buyers,
+        cast(audience.mean_buyer_age_years as double) as mean_buyer_age_years
 
     from events
     left join audience

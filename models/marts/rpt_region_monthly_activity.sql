@@ -23,9 +23,9 @@ monthly as (
         count(case when is_label_final then 1 end) as tickets_with_final_label,
         count(case when attended = 1 then 1 end) as tickets_attended,
         {%- for organisation_type in reported_organisation_types() %}
-        count(case when organisation_type = '{{ organisation_type }}' then 1 end) as {{ organisation_type }}_tickets,
+            count(case when organisation_type = '{{ organisation_type }}' then 1 end) as {{ organisation_type }}_tickets,
         {%- endfor %}
-        count(case when organisation_type not in ('{{ reported_organisation_types() | join("', '") }}') then 1 end)
+        count(case when organisation_type not in ({{ "'" ~ reported_organisation_types() | join("', '") ~ "'" }}) then 1 end)
             as other_tickets
 
     from tickets
@@ -52,10 +52,10 @@ final as (
             (monthly.tickets_with_final_label - monthly.tickets_attended) * 1.0
             / nullif(monthly.tickets_with_final_label, 0) as double
         ) as no_show_rate,
-        {%- for organisation_type in reported_organisation_types() + ['other'] %}
-        cast(monthly.{{ organisation_type }}_tickets * 1.0 / monthly.tickets as double)
-            as {{ organisation_type }}_ticket_share{{ "," if not loop.last }}
+        {%- for organisation_type in reported_organisation_types() %}
+            cast(monthly.{{ organisation_type }}_tickets * 1.0 / monthly.tickets as double) as {{ organisation_type }}_ticket_share,
         {%- endfor %}
+        cast(monthly.other_tickets * 1.0 / monthly.tickets as double) as other_ticket_share
 
     from monthly
     inner join regions

@@ -11,13 +11,25 @@ rejected as (
 
 landed as (
 
-    select 'tickets.csv' as source_file, count(*) as rows_landed from {{ ref('base_landing__tickets') }}
+    select
+        'tickets.csv' as source_file,
+        count(*) as rows_landed
+    from {{ ref('base_landing__tickets') }}
     union all
-    select 'ages.csv' as source_file, count(*) as rows_landed from {{ ref('base_landing__participants') }}
+    select
+        'ages.csv' as source_file,
+        count(*) as rows_landed
+    from {{ ref('base_landing__participants') }}
     union all
-    select 'show.csv' as source_file, count(*) as rows_landed from {{ ref('base_landing__events') }}
+    select
+        'show.csv' as source_file,
+        count(*) as rows_landed
+    from {{ ref('base_landing__events') }}
     union all
-    select 'visit.csv' as source_file, count(*) as rows_landed from {{ ref('base_landing__visits') }}
+    select
+        'visit.csv' as source_file,
+        count(*) as rows_landed
+    from {{ ref('base_landing__visits') }}
 
 ),
 
