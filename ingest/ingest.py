@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import paths
+from pipeline.progress import Progress
 
 log = logging.getLogger("afisha.ingest")
 
@@ -244,6 +245,7 @@ def ingest_file(raw: RawFile, raw_dir: Path, out_dir: Path, stated_encoding: str
             )
         report.missing_optional_columns = [c.raw for c in raw.columns if not c.required and c.raw not in header_pos]
         width = len(header)
+        progress = Progress(log, f"ingest {raw.file_name}", unit="rows")
         writer = pq.ParquetWriter(out_dir / f"{raw.name}.parquet", _schema(raw), compression="zstd")
         try:
             rows: list[list[str]] = []
@@ -261,6 +263,7 @@ def ingest_file(raw: RawFile, raw_dir: Path, out_dir: Path, stated_encoding: str
                     lines.append(line)
                     if len(rows) >= BATCH_ROWS:
                         report.rows_landed += _flush(raw, header_pos, rows, lines, writer, quarantine, rules)
+                        progress.add(len(rows))
                         rows, lines = [], []
             except UnicodeDecodeError as e:
                 raise IngestError(f"{raw.file_name}: not valid {encoding} after line {reader.line_num} ({e.reason}); state the right --encoding") from None

@@ -27,6 +27,7 @@ from ml import config, data
 from ml.features import feature_frame
 from ml.train import ModelError, load_model
 from pipeline import paths
+from pipeline.progress import Progress
 
 log = logging.getLogger("afisha.ml.score")
 
@@ -83,10 +84,12 @@ def predict_open_tickets(warehouse: Path, model, metadata: dict) -> pa.Table:
             where not t.is_label_final
             order by t.ticket_id
         """
+        progress = Progress(log, "score open tickets", total=data.scalar(con, f"select count(*) from {config.MART} where not is_label_final"), unit="tickets")
         reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
         for batch in reader:
             frame = batch.to_pandas()
             p = model.predict_proba(feature_frame(frame))[:, 1]
+            progress.add(len(frame))
             out.append(
                 pa.table(
                     {

@@ -27,6 +27,7 @@ from ml import artifacts, config, data, ranking
 from ml.features import feature_frame
 from ml.score import BATCH_ROWS, ScoringError, check_columns
 from pipeline import paths
+from pipeline.progress import Progress
 
 log = logging.getLogger("afisha.ml.score_recommender")
 
@@ -61,9 +62,12 @@ def recommend(warehouse: Path, cutoff: date | None, top_k: int, model, metadata:
         cols = ", ".join(dict.fromkeys(["participant_id", "event_id", *metadata["features"]]))
         # Ordered by participant so each batch holds whole participants but its last one,
         # which is carried over to the next batch.
-        reader = con.sql(f"select {cols} from {config.CANDIDATES_MART} where cutoff_on = date '{cutoff}' order by participant_id, event_id").to_arrow_reader(BATCH_ROWS)
+        where = f"where cutoff_on = date '{cutoff}'"
+        progress = Progress(log, f"rank candidates for {cutoff}", total=data.scalar(con, f"select count(*) from {config.CANDIDATES_MART} {where}"), unit="candidates")
+        reader = con.sql(f"select {cols} from {config.CANDIDATES_MART} {where} order by participant_id, event_id").to_arrow_reader(BATCH_ROWS)
         carry = pd.DataFrame()
         for batch in reader:
+            progress.add(batch.num_rows)
             frame = pd.concat([carry, batch.to_pandas()], ignore_index=True)
             last = frame["participant_id"].iloc[-1]
             carry, frame = frame[frame["participant_id"] == last], frame[frame["participant_id"] != last]

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import paths
+from pipeline.progress import Progress
 
 log = logging.getLogger("afisha.synth")
 
@@ -404,6 +405,13 @@ def write_blocks(blocks: Iterable[dict[str, pd.DataFrame]], out: Path, truth_dir
     return counts
 
 
+def with_progress(blocks: Iterable[dict[str, pd.DataFrame]], participants: int) -> Iterator[dict[str, pd.DataFrame]]:
+    progress = Progress(log, "generate", total=participants, unit="participants")
+    for block in blocks:
+        yield block
+        progress.add(len(block["ages"]))
+
+
 def write(tables: dict[str, pd.DataFrame], out: Path, truth_dir: Path, encoding: str) -> dict[str, int]:
     return write_blocks([tables], out, truth_dir, encoding)
 
@@ -432,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     truth_dir = args.truth_dir or args.out.with_name(args.out.name + "_truth")
     t0 = time.perf_counter()
-    summary = write_blocks(generate_blocks(s), args.out, truth_dir, args.encoding)
+    summary = write_blocks(with_progress(generate_blocks(s), s.participants), args.out, truth_dir, args.encoding)
     log.info("wrote %s to %s (%s) and ground truth to %s in %.1fs", json.dumps(summary), args.out, args.encoding, truth_dir, time.perf_counter() - t0)
     return 0
 
