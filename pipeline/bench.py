@@ -24,6 +24,8 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.run import dbt_executable
 
+# dbt's selector for the recommender's models (cutoffs and all that depends on them).
+RECOMMENDER_MODELS = "int_recommendation_cutoffs+"
 TICKETS_PER_PARTICIPANT = 5.5  # what the generator yields over 487 days at 1 event per 50 participants
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default=os.environ.get("AFISHA_DUCKDB_MEMORY_LIMIT", "8GB"), help="DuckDB memory limit for dbt (default %(default)s); above it DuckDB spills to <warehouse>.tmp")
     parser.add_argument("--skip-pandas", action="store_true", help="do not time the pandas approach")
     parser.add_argument("--training-share", type=float, default=None, help="dbt var recommendation_training_share (default: 1.0 up to 2 M tickets, then 2 M / tickets)")
+    parser.add_argument("--only", choices=["all", "attendance"], default="all", help="attendance: leave out the recommender's models and stages (national scale in less time)")
     parser.add_argument("--pandas-max-cross-rows", type=int, default=200_000_000, help="skip the pandas cross join above this many rows (default %(default)s)")
     args = parser.parse_args(argv)
 
@@ -167,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     def dbt_build(name: str, landing_dir: Path) -> bool:
         target = work / f"target_{name.split()[-1].strip('()')}"
         cmd = [dbt_executable(), "build", "--vars", dbt_vars, "--target-path", str(target), "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)]
+        if args.only == "attendance":
+            cmd += ["--exclude", RECOMMENDER_MODELS]
         done = stage(name, cmd, lambda: count_rows(warehouse, "marts.fct_ticket_attendance"), AFISHA_LANDING_DIR=str(landing_dir))
         stages[-1]["slowest_nodes"] = slowest_nodes(target)
         return done
@@ -180,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    slowest in the {label} build: " + ", ".join(f"{n['node']} {n['seconds']} s" for n in s["slowest_nodes"][:5]), flush=True)
     ok = ok and stage("train attendance", [py, "-m", "ml.train", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where is_label_final"))
     ok = ok and stage("score attendance", [py, "-m", "ml.score", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where not is_label_final"))
-    ok = ok and stage("train recommender", [py, "-m", "ml.train_recommender", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where not is_serving_cutoff"))
-    ok = ok and stage("score recommender", [py, "-m", "ml.score_recommender", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where is_serving_cutoff"))
+    recommender = args.only == "all"
+    ok = ok and (not recommender or stage("train recommender", [py, "-m", "ml.train_recommender", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where not is_serving_cutoff")))
+    ok = ok and (not recommender or stage("score recommender", [py, "-m", "ml.score_recommender", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where is_serving_cutoff")))
     # The pipeline on the whole data: ingest, one full build, training and scoring.
     pipeline_stages = [s for s in stages if s["stage"] not in ("generate", "dbt build (incremental)")]
     pipeline_seconds = sum(s["seconds"] for s in pipeline_stages)
@@ -206,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * PAGE / 1e9, 1), "python": platform.python_version(), "platform": platform.platform()},
         "scale": {"tickets_requested": args.tickets, "participants": participants},
+        "stages_run": args.only,
         "duckdb_memory_limit": args.memory_limit,
         "dbt_vars": json.loads(dbt_vars) if "dbt_vars" in locals() else None,
         "stages": stages,
@@ -214,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         "incremental_day": last_day if "last_day" in locals() else None,
         "pandas": pandas,
     }
-    out = args.out or paths.ROOT / "docs" / "benchmarks" / f"results-{args.tickets}.json"
+    suffix = "" if args.only == "all" else f"-{args.only}"
+    out = args.out or paths.ROOT / "docs" / "benchmarks" / f"results-{args.tickets}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"results: {out}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
 from conftest import python
 
 
@@ -27,3 +29,16 @@ def test_benchmark_times_every_stage_and_writes_json(tmp_path):
     full, nightly = stages["dbt build (full)"], stages["dbt build (incremental)"]
     assert 0 < full["rows"] < nightly["rows"] and figures["incremental_day"] and "of the full build" in result.stdout
     assert {n["node"] for n in full["slowest_nodes"]} and all(n["seconds"] >= 0 for n in nightly["slowest_nodes"])
+
+
+def test_attendance_only_benchmark_leaves_out_the_recommender(tmp_path):
+    out = tmp_path / "results.json"
+    work = tmp_path / "bench"
+    result = python("-m", "pipeline.bench", "--tickets", "8000", "--only", "attendance", "--skip-pandas", "--workdir", str(work), "--out", str(out))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert figures["stages_run"] == "attendance"
+    assert [s["stage"] for s in figures["stages"]] == ["generate", "ingest", "dbt build (full)", "dbt build (incremental)", "train attendance", "score attendance"]
+    with duckdb.connect(str(work / "t8000" / "warehouse.duckdb"), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    assert "fct_ticket_attendance" in tables and "fct_recommendation_candidates" not in tables

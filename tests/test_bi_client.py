@@ -18,7 +18,8 @@ QUERIES = ROOT / "bi" / "queries"
 def engine(demo_run):
     serving = demo_run.warehouse.with_name("serving.duckdb")
     assert serving.is_file()
-    engine = sa.create_engine(f"duckdb:///{serving}", connect_args={"read_only": True})
+    # The URI a Superset user enters (README, "Connect a BI tool").
+    engine = sa.create_engine(f"duckdb:///{serving}?access_mode=read_only")
     yield engine
     engine.dispose()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, afisha_env
+from conftest import ROOT, afisha_env, dbt
 
 DOC = ROOT / "docs" / "metrics.md"
 MF = Path(sys.executable).parent / "mf"
@@ -68,7 +68,11 @@ def mf_env(demo_run, tmp_path_factory):
 
     warehouse = tmp_path_factory.mktemp("mf") / "afisha.duckdb"
     shutil.copy(demo_run.warehouse, warehouse)
-    return afisha_env(demo_run.landing, warehouse, demo_run.artifacts, DBT_PROFILES_DIR=str(ROOT)), warehouse
+    env = afisha_env(demo_run.landing, warehouse, demo_run.artifacts, DBT_PROFILES_DIR=str(ROOT))
+    # mf reads target/semantic_manifest.json, which names the catalog of the last dbt
+    # command's warehouse (other tests build other warehouses): parse against this one.
+    dbt("parse", env=env)
+    return env, warehouse
 
 
 def test_the_docs_show_a_query_for_every_mart_comparison():
