@@ -21,3 +21,18 @@
         delete from {{ this }} where purchased_on >= {{ ticket_rebuild_from() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The ticket models are incremental where the engine can delete rows (DuckDB). Spark
+    on plain Parquet cannot delete, so there they are rebuilt whole each run; the SQL is
+    the same (a full build starts before any data). -#}
+{% macro ticket_model_materialization() -%}
+    {{ return(adapter.dispatch('ticket_model_materialization', 'afisha')()) }}
+{%- endmacro %}
+
+{% macro default__ticket_model_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__ticket_model_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}

@@ -32,7 +32,7 @@ recent_sales as (
         count(
             case when tickets.purchased_on >= {{ dbt.dateadd('day', -14, 'cutoffs.cutoff_on') }} then 1 end
         ) as tickets_last_14_days,
-        avg(tickets.price_rub) as avg_price_rub
+        avg(cast(tickets.price_rub as double)) as avg_price_rub  -- double: Spark's decimal avg keeps 6 places
 
     from cutoffs
     inner join tickets

@@ -70,7 +70,7 @@ history as (
         participant_id,
         count(*) as tickets_last_year,
         max(purchased_on) as last_purchased_on,
-        avg(price_rub) as avg_price_paid_rub
+        avg(cast(price_rub as double)) as avg_price_paid_rub  -- double: Spark's decimal avg keeps 6 places
 
     from tickets_before_cutoff
     group by cutoff_on, participant_id
@@ -86,8 +86,11 @@ final as (
         participants.age_years,
         participants.region_code,
         history.tickets_last_year,
-        {{ dbt.datediff('history.last_purchased_on', 'history.cutoff_on', 'day') }}
-            as days_since_last_purchase,
+        -- bigint on every engine (Spark's datediff is int), as the marts' contracts say.
+        cast(
+            {{ dbt.datediff('history.last_purchased_on', 'history.cutoff_on', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_since_last_purchase,
         cast(history.avg_price_paid_rub as double) as avg_price_paid_rub,
         favourite_type.organisation_type as favourite_organisation_type
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=ticket_model_materialization(),
         incremental_strategy='append',
         pre_hook="{{ delete_rebuilt_tickets() }}",
         on_schema_change='fail',

@@ -52,8 +52,7 @@ final as (
         cast(sales.revenue_rub / nullif(sales.tickets_sold, 0) as decimal(12, 2)) as avg_price_rub,
         coalesce(sales.tickets_with_final_label, 0) as tickets_with_final_label,
         coalesce(sales.tickets_attended, 0) as tickets_attended,
-        cast(sales.tickets_attended * 1.0 / nullif(sales.tickets_with_final_label, 0) as double)
-            as attendance_rate
+        {{ attendance_rate('sales.tickets_attended', 'sales.tickets_with_final_label') }} as attendance_rate
 
     from events
     left join regions

@@ -49,10 +49,8 @@ final as (
         cast(coalesce(ticket_summary.spent_rub, 0) as decimal(14, 2)) as spent_rub,
         coalesce(ticket_summary.tickets_with_final_label, 0) as tickets_with_final_label,
         coalesce(ticket_summary.tickets_attended, 0) as tickets_attended,
-        cast(
-            ticket_summary.tickets_attended * 1.0 / nullif(ticket_summary.tickets_with_final_label, 0)
-            as double
-        ) as attendance_rate
+        {{ attendance_rate('ticket_summary.tickets_attended', 'ticket_summary.tickets_with_final_label') }}
+            as attendance_rate
 
     from participants
     left join regions

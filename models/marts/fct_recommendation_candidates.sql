@@ -162,7 +162,7 @@ final as (
         events.tickets_recent as event_tickets_recent,
         events.tickets_last_14_days as event_tickets_last_14_days,
         events.sales_trend as event_sales_trend,
-        events.region_rank as event_region_rank,
+        cast(events.region_rank as {{ dbt.type_bigint() }}) as event_region_rank,  -- row_number() is int on Spark
         coalesce(age_band_sales.tickets_recent, 0) as event_tickets_recent_same_age_band,
         cast(coalesce(age_band_sales.tickets_recent, 0) * 1.0 / events.tickets_recent as double)
             as event_same_age_band_share,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=ticket_model_materialization(),
         incremental_strategy='append',
         pre_hook="{{ delete_rebuilt_tickets() }}",
         on_schema_change='fail',
@@ -70,8 +70,11 @@ final as (
             participant_history.prior_no_shows * 1.0 / nullif(participant_history.prior_known_outcomes, 0)
             as double
         ) as prior_no_show_rate,
-        {{ dbt.datediff('participant_history.last_purchased_before', 'tickets.purchased_on', 'day') }}
-            as days_since_last_purchase,
+        -- Engines differ in datediff's type (Spark: int); the contract says bigint.
+        cast(
+            {{ dbt.datediff('participant_history.last_purchased_before', 'tickets.purchased_on', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_since_last_purchase,
         cast(participant_history.prior_tickets_same_type as {{ dbt.type_bigint() }}) as prior_tickets_same_type,
         cast(
             participant_history.prior_tickets_same_type * 1.0 / nullif(participant_history.prior_tickets, 0)

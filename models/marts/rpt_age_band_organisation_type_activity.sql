@@ -70,12 +70,8 @@ final as (
         cast(activity.revenue_rub / activity.tickets as decimal(12, 2)) as avg_price_rub,
         activity.tickets_with_final_label,
         activity.tickets_attended,
-        cast(activity.tickets_attended * 1.0 / nullif(activity.tickets_with_final_label, 0) as double)
-            as attendance_rate,
-        cast(
-            (activity.tickets_with_final_label - activity.tickets_attended) * 1.0
-            / nullif(activity.tickets_with_final_label, 0) as double
-        ) as no_show_rate,
+        {{ attendance_rate('activity.tickets_attended', 'activity.tickets_with_final_label') }} as attendance_rate,
+        {{ no_show_rate('activity.tickets_attended', 'activity.tickets_with_final_label') }} as no_show_rate,
         cast(activity.tickets * 1.0 / band_totals.band_tickets as double) as share_of_age_band_tickets
 
     from activity

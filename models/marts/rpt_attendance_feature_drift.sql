@@ -18,14 +18,15 @@ monthly as (
     select
         purchase_month,
         count(*) as tickets,
-        avg(case when prior_tickets = 0 then 1.0 else 0.0 end) as first_purchase_share,
-        avg(case when is_event_in_home_region then 1.0 else 0.0 end) as home_region_share,
-        avg(case when prior_no_show_rate is null then 1.0 else 0.0 end) as no_show_rate_missing_share,
+        -- In double: Spark averages decimals (1.0, price_rub) to 5 or 6 decimal places.
+        avg(cast(case when prior_tickets = 0 then 1 else 0 end as double)) as first_purchase_share,
+        avg(cast(case when is_event_in_home_region then 1 else 0 end as double)) as home_region_share,
+        avg(cast(case when prior_no_show_rate is null then 1 else 0 end as double)) as no_show_rate_missing_share,
         {%- for feature in numeric_features %}
-            avg({{ feature }}) as {{ feature }}_mean,
-            stddev_samp({{ feature }}) as {{ feature }}_stddev,
+            avg(cast({{ feature }} as double)) as {{ feature }}_mean,
+            stddev_samp(cast({{ feature }} as double)) as {{ feature }}_stddev,
         {%- endfor %}
-        avg(attended * 1.0) as attendance_rate
+        avg(cast(attended as double)) as attendance_rate
 
     from tickets
     group by purchase_month

@@ -66,10 +66,7 @@ final as (
         events.tickets_with_final_label,
         events.tickets_attended,
         events.attendance_rate,
-        cast(
-            (events.tickets_with_final_label - events.tickets_attended) * 1.0
-            / nullif(events.tickets_with_final_label, 0) as double
-        ) as no_show_rate,
+        {{ no_show_rate('events.tickets_attended', 'events.tickets_with_final_label') }} as no_show_rate,
         {%- for band in age_bands() %}
             cast(audience.tickets_age_{{ band | replace('-', '_') }} * 1.0 / nullif(audience.tickets_described, 0) as double)
                 as ticket_share_age_{{ band | replace('-', '_') }},

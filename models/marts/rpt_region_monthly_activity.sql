@@ -46,12 +46,8 @@ final as (
         cast(monthly.revenue_rub as decimal(14, 2)) as revenue_rub,
         monthly.tickets_with_final_label,
         monthly.tickets_attended,
-        cast(monthly.tickets_attended * 1.0 / nullif(monthly.tickets_with_final_label, 0) as double)
-            as attendance_rate,
-        cast(
-            (monthly.tickets_with_final_label - monthly.tickets_attended) * 1.0
-            / nullif(monthly.tickets_with_final_label, 0) as double
-        ) as no_show_rate,
+        {{ attendance_rate('monthly.tickets_attended', 'monthly.tickets_with_final_label') }} as attendance_rate,
+        {{ no_show_rate('monthly.tickets_attended', 'monthly.tickets_with_final_label') }} as no_show_rate,
         {%- for organisation_type in reported_organisation_types() %}
             cast(monthly.{{ organisation_type }}_tickets * 1.0 / monthly.tickets as double) as {{ organisation_type }}_ticket_share,
         {%- endfor %}
