@@ -53,10 +53,8 @@ final as (
         recent_sales.tickets_recent,
         recent_sales.tickets_last_14_days,
         -- Trend: the last two weeks against the lookback's weekly average (1 = steady).
-        cast(
-            recent_sales.tickets_last_14_days * {{ lookback_days }} * 1.0 / (14 * recent_sales.tickets_recent)
-            as double
-        ) as sales_trend,
+        cast(recent_sales.tickets_last_14_days * {{ lookback_days }} as double) / (14 * recent_sales.tickets_recent)
+            as sales_trend,
         cast(recent_sales.avg_price_rub as double) as avg_price_rub,
         row_number() over (
             partition by recent_sales.cutoff_on, events.region_code

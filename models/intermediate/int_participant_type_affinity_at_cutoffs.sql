@@ -47,7 +47,7 @@ final as (
         type_counts.participant_id,
         type_counts.organisation_type,
         type_counts.tickets_of_type,
-        cast(type_counts.tickets_of_type * 1.0 / participants.tickets_last_year as double) as type_affinity
+        cast(type_counts.tickets_of_type as double) / participants.tickets_last_year as type_affinity
 
     from type_counts
     inner join participants

@@ -164,7 +164,7 @@ final as (
         events.sales_trend as event_sales_trend,
         cast(events.region_rank as {{ dbt.type_bigint() }}) as event_region_rank,  -- row_number() is int on Spark
         coalesce(age_band_sales.tickets_recent, 0) as event_tickets_recent_same_age_band,
-        cast(coalesce(age_band_sales.tickets_recent, 0) * 1.0 / events.tickets_recent as double)
+        cast(coalesce(age_band_sales.tickets_recent, 0) as double) / events.tickets_recent
             as event_same_age_band_share,
         events.avg_price_rub as event_avg_price_rub,
         cast(events.avg_price_rub / nullif(participants.avg_price_paid_rub, 0) as double) as price_fit,

@@ -66,20 +66,16 @@ final as (
         cast(participant_history.prior_visits as {{ dbt.type_bigint() }}) as prior_visits,
         cast(participant_history.prior_known_outcomes as {{ dbt.type_bigint() }}) as prior_known_outcomes,
         cast(participant_history.prior_no_shows as {{ dbt.type_bigint() }}) as prior_no_shows,
-        cast(
-            participant_history.prior_no_shows * 1.0 / nullif(participant_history.prior_known_outcomes, 0)
-            as double
-        ) as prior_no_show_rate,
+        cast(participant_history.prior_no_shows as double) / nullif(participant_history.prior_known_outcomes, 0)
+            as prior_no_show_rate,
         -- Engines differ in datediff's type (Spark: int); the contract says bigint.
         cast(
             {{ dbt.datediff('participant_history.last_purchased_before', 'tickets.purchased_on', 'day') }}
             as {{ dbt.type_bigint() }}
         ) as days_since_last_purchase,
         cast(participant_history.prior_tickets_same_type as {{ dbt.type_bigint() }}) as prior_tickets_same_type,
-        cast(
-            participant_history.prior_tickets_same_type * 1.0 / nullif(participant_history.prior_tickets, 0)
-            as double
-        ) as organisation_type_affinity,
+        cast(participant_history.prior_tickets_same_type as double) / nullif(participant_history.prior_tickets, 0)
+            as organisation_type_affinity,
         cast(event_history.event_prior_tickets as {{ dbt.type_bigint() }}) as event_prior_tickets,
         event_history.type_avg_price_before_rub,
         cast(tickets.price_rub / nullif(event_history.type_avg_price_before_rub, 0) as double)

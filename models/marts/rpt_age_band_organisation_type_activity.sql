@@ -72,7 +72,7 @@ final as (
         activity.tickets_attended,
         {{ attendance_rate('activity.tickets_attended', 'activity.tickets_with_final_label') }} as attendance_rate,
         {{ no_show_rate('activity.tickets_attended', 'activity.tickets_with_final_label') }} as no_show_rate,
-        cast(activity.tickets * 1.0 / band_totals.band_tickets as double) as share_of_age_band_tickets
+        cast(activity.tickets as double) / band_totals.band_tickets as share_of_age_band_tickets
 
     from activity
     inner join band_totals

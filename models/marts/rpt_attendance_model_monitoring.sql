@@ -40,10 +40,10 @@ runs as (
         max(scored_at) as scored_at,
         count(*) as tickets_scored,
         avg(attendance_probability) as mean_predicted_probability,
-        avg(case when is_predicted_attending then 1.0 else 0.0 end) as predicted_attending_share,
+        avg(cast(case when is_predicted_attending then 1 else 0 end as double)) as predicted_attending_share,
         count(attended) as tickets_with_outcome,
         avg(case when attended is not null then attendance_probability end) as mean_predicted_probability_with_outcome,
-        avg(attended * 1.0) as observed_attendance_rate,
+        avg(cast(attended as double)) as observed_attendance_rate,
         avg(case when attended is not null then (attendance_probability - attended) * (attendance_probability - attended) end)
             as brier_score
 

@@ -68,7 +68,7 @@ final as (
         events.attendance_rate,
         {{ no_show_rate('events.tickets_attended', 'events.tickets_with_final_label') }} as no_show_rate,
         {%- for band in age_bands() %}
-            cast(audience.tickets_age_{{ band | replace('-', '_') }} * 1.0 / nullif(audience.tickets_described, 0) as double)
+            cast(audience.tickets_age_{{ band | replace('-', '_') }} as double) / nullif(audience.tickets_described, 0)
                 as ticket_share_age_{{ band | replace('-', '_') }},
         {%- endfor %}
         coalesce(audience.buyers, 0) as buyers,

@@ -50,11 +50,11 @@ final as (
         per_cutoff.cutoff_on,
         candidate_counts.participants,
         candidate_counts.candidates,
-        cast(candidate_counts.candidates * 1.0 / candidate_counts.participants as double)
+        cast(candidate_counts.candidates as double) / candidate_counts.participants
             as candidates_per_participant,
         per_cutoff.relevant_visits,
         per_cutoff.relevant_visits_in_candidates,
-        cast(per_cutoff.relevant_visits_in_candidates * 1.0 / nullif(per_cutoff.relevant_visits, 0) as double)
+        cast(per_cutoff.relevant_visits_in_candidates as double) / nullif(per_cutoff.relevant_visits, 0)
             as candidate_recall
 
     from per_cutoff

@@ -49,9 +49,9 @@ final as (
         {{ attendance_rate('monthly.tickets_attended', 'monthly.tickets_with_final_label') }} as attendance_rate,
         {{ no_show_rate('monthly.tickets_attended', 'monthly.tickets_with_final_label') }} as no_show_rate,
         {%- for organisation_type in reported_organisation_types() %}
-            cast(monthly.{{ organisation_type }}_tickets * 1.0 / monthly.tickets as double) as {{ organisation_type }}_ticket_share,
+            cast(monthly.{{ organisation_type }}_tickets as double) / monthly.tickets as {{ organisation_type }}_ticket_share,
         {%- endfor %}
-        cast(monthly.other_tickets * 1.0 / monthly.tickets as double) as other_ticket_share
+        cast(monthly.other_tickets as double) / monthly.tickets as other_ticket_share
 
     from monthly
     inner join regions

@@ -53,10 +53,9 @@ final as (
         coalesce(rejected_by_file.rows_rejected_by_ingest, 0) as rows_rejected_by_ingest,
         coalesce(rejected_by_file.rows_rejected_in_warehouse, 0) as rows_rejected_in_warehouse,
         cast(
-            (coalesce(rejected_by_file.rows_rejected_by_ingest, 0) + coalesce(rejected_by_file.rows_rejected_in_warehouse, 0))
-            * 1.0 / nullif(landed.rows_landed + coalesce(rejected_by_file.rows_rejected_by_ingest, 0), 0)
+            coalesce(rejected_by_file.rows_rejected_by_ingest, 0) + coalesce(rejected_by_file.rows_rejected_in_warehouse, 0)
             as double
-        ) as rejected_share
+        ) / nullif(landed.rows_landed + coalesce(rejected_by_file.rows_rejected_by_ingest, 0), 0) as rejected_share
 
     from landed
     left join rejected_by_file
