@@ -185,9 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    slowest in the {label} build: " + ", ".join(f"{n['node']} {n['seconds']} s" for n in s["slowest_nodes"][:5]), flush=True)
     ok = ok and stage("train attendance", [py, "-m", "ml.train", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where is_label_final"))
     ok = ok and stage("score attendance", [py, "-m", "ml.score", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where not is_label_final"))
-    recommender = args.only == "all"
-    ok = ok and (not recommender or stage("train recommender", [py, "-m", "ml.train_recommender", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where not is_serving_cutoff")))
-    ok = ok and (not recommender or stage("score recommender", [py, "-m", "ml.score_recommender", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where is_serving_cutoff")))
+    if args.only == "all":
+        ok = ok and stage("train recommender", [py, "-m", "ml.train_recommender", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where not is_serving_cutoff"))
+        ok = ok and stage("score recommender", [py, "-m", "ml.score_recommender", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where is_serving_cutoff"))
     # The pipeline on the whole data: ingest, one full build, training and scoring.
     pipeline_stages = [s for s in stages if s["stage"] not in ("generate", "dbt build (incremental)")]
     pipeline_seconds = sum(s["seconds"] for s in pipeline_stages)
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "stages": stages,
         "pipeline_seconds": round(pipeline_seconds, 1),
         "pipeline_peak_memory_gb": pipeline_peak,
-        "incremental_day": last_day if "last_day" in locals() else None,
+        "incremental_day": last_day,
         "pandas": pandas,
     }
     suffix = "" if args.only == "all" else f"-{args.only}"

@@ -49,6 +49,17 @@ def dbt(*args: str, env: dict, check: bool = True) -> subprocess.CompletedProces
     return result
 
 
+def rows_differing(con, left: str, right: str) -> int:
+    """Rows in one relation and not in the other, both ways, as multisets, with the
+    columns of `left`; doubles compared to 9 decimals, since engines and parallel sums
+    may differ in the last bits."""
+    columns = con.execute(f"select column_name, column_type from (describe select * from {left})").fetchall()
+    select = ", ".join(f"round({c}, 9)" if t in ("DOUBLE", "FLOAT") else c for c, t in columns)
+    one_way = con.execute(f"select count(*) from (select {select} from {left} except all select {select} from {right})").fetchone()[0]
+    other_way = con.execute(f"select count(*) from (select {select} from {right} except all select {select} from {left})").fetchone()[0]
+    return one_way + other_way
+
+
 def generate(out: Path, participants: int = SMALL_PARTICIPANTS, seed: int = 3, *extra: str) -> Path:
     python("-m", "synth", "--participants", str(participants), "--seed", str(seed), "--out", str(out), *extra, check=True)
     return out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import afisha_env, dbt
+from conftest import afisha_env, dbt, rows_differing
 
 # Not compared: the scored marts depend on ml/ tables the cut build never had, and the
 # rebuild boundary records which days each run rebuilt (it differs by design).
@@ -25,18 +25,9 @@ def tables(con, catalog: str) -> list[str]:
 
 
 def differences(con, table: str) -> int:
-    """Rows in one warehouse's table and not in the other's (both ways, as multisets);
-    doubles compared to 9 decimals, since a parallel sum may differ in the last bit."""
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns where table_catalog = 'inc_wh' and table_name = ? order by ordinal_position",
-        [table],
-    ).fetchall()
-    select = ", ".join(f"round({c}, 9)" if t in ("DOUBLE", "FLOAT") else c for c, t in columns)
+    """Rows in one warehouse's table and not in the other's."""
     schema = con.execute("select table_schema from information_schema.tables where table_catalog = 'full_wh' and table_name = ?", [table]).fetchall()[0][0]
-    a, b = f"inc_wh.{schema}.{table}", f"full_wh.{schema}.{table}"
-    sql = f"select count(*) from (select {select} from {a} except all select {select} from {b})"
-    back = f"select count(*) from (select {select} from {b} except all select {select} from {a})"
-    return con.execute(sql).fetchall()[0][0] + con.execute(back).fetchall()[0][0]
+    return rows_differing(con, f"inc_wh.{schema}.{table}", f"full_wh.{schema}.{table}")
 
 
 def compare(incremental: Path, full: Path) -> dict[str, int]:

@@ -2,18 +2,16 @@
 landing files: every mart holds the same rows.
 
 Spark writes its tables as Parquet under AFISHA_SPARK_DIR; DuckDB reads those files and
-compares them with its own build, row for row (as multisets; doubles to 9 decimals,
-since the engines may sum in another order)."""
+compares them with its own build, row for row (conftest.rows_differing)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import afisha_env, dbt, generate, python
+from conftest import afisha_env, dbt, generate, python, rows_differing
 
 PARITY_PARTICIPANTS = 600
 
@@ -38,13 +36,9 @@ def spark_tables(tables_dir: Path, schema: str) -> dict[str, Path]:
 def differences(con: duckdb.DuckDBPyConnection, duck_table: str, spark_files: Path) -> tuple[int, int, int]:
     """(rows in DuckDB, rows in Spark, rows in one and not in the other)."""
     spark = f"read_parquet('{spark_files}/*.parquet')"
-    columns = con.execute(f"select column_name, column_type from (describe {duck_table})").fetchall()
-    select = ", ".join(f"round({c}, 9)" if t in ("DOUBLE", "FLOAT") else c for c, t in columns)
     duck_rows = con.execute(f"select count(*) from {duck_table}").fetchone()[0]
     spark_rows = con.execute(f"select count(*) from {spark}").fetchone()[0]
-    one_way = con.execute(f"select count(*) from (select {select} from {duck_table} except all select {select} from {spark})").fetchone()[0]
-    other_way = con.execute(f"select count(*) from (select {select} from {spark} except all select {select} from {duck_table})").fetchone()[0]
-    return duck_rows, spark_rows, one_way + other_way
+    return duck_rows, spark_rows, rows_differing(con, duck_table, spark)
 
 
 def test_every_mart_is_the_same_on_spark_and_duckdb(both_builds):
