@@ -46,6 +46,8 @@ class SplitConfig:
 
 
 SEED = 7
+# Rows per batch when scoring: memory stays flat however large the mart is.
+BATCH_ROWS = 250_000
 # In-memory training budgets (rows). Above them, training reads a fixed share of
 # participants with all their rows, and the report says so.
 MAX_TRAINING_ROWS = 4_000_000

@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     from ml import data, train
 
     parser = argparse.ArgumentParser(prog="python -m ml.evaluate", description="Evaluate a saved attendance model on tickets bought after its training window.")
-    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB warehouse (default $AFISHA_WAREHOUSE)")
+    data.add_target_arguments(parser)
     parser.add_argument("--model-version", default=None, help="model version under the artifacts folder (default: latest)")
     parser.add_argument("--truth-dir", type=Path, default=None, help="generator ground truth, for the oracle ceiling")
     args = parser.parse_args(argv)
@@ -247,8 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         # A saved model was refitted on every outcome known when it was trained; only
         # tickets bought after that window are new to it.
         after = meta["training_window"]["last_purchase"]
-        test = data.load_mart(args.warehouse or paths.warehouse(), where=f"is_label_final and purchased_on > date '{after}'")
-    except (train.ModelError, data.DataError) as e:
+        with data.open_warehouse(args.target, args.warehouse) as wh:
+            test = data.load_mart(wh, where=f"is_label_final and purchased_on > date '{after}'")
+    except (train.ModelError, data.DataError, *data.engine_errors()) as e:
         log.error("%s", e)
         return 1
     if test.empty or test[config.TARGET].nunique() < 2:

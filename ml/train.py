@@ -22,9 +22,9 @@ from pipeline import paths
 
 log = logging.getLogger("afisha.ml.train")
 
-def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = config.SplitConfig()) -> dict:
+def train(wh: data.Warehouse, truth_dir: Path | None, split: config.SplitConfig = config.SplitConfig()) -> dict:
     t0 = time.perf_counter()
-    df = data.load_mart(warehouse, where="is_label_final", max_rows=config.MAX_TRAINING_ROWS)
+    df = data.load_mart(wh, where="is_label_final", max_rows=config.MAX_TRAINING_ROWS)
     if not df.empty:
         # The label window is dbt's var; read it from the mart so the split's gap follows it.
         window = int((df["label_window_closes_on"] - df[config.DATE_COLUMN]).dt.days.max())
@@ -62,7 +62,8 @@ def train(warehouse: Path, truth_dir: Path | None, split: config.SplitConfig = c
     report = {
         "model_version": version,
         "trained_at": trained_at.isoformat(timespec="seconds"),
-        "warehouse": str(warehouse),
+        "warehouse": wh.location,
+        "engine": wh.engine,
         "chosen_model": chosen,
         "baselines": list(BASELINES),
         "split": evaluate.split_windows(parts),
@@ -104,17 +105,17 @@ ModelError = artifacts.ModelError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB warehouse with the marts (default $AFISHA_WAREHOUSE or warehouse/afisha.duckdb)")
+    data.add_target_arguments(parser)
     parser.add_argument("--truth-dir", type=Path, default=None, help="generator ground truth for the oracle ceiling (default: <raw dir>_truth if it exists)")
     parser.add_argument("--test-days", type=int, default=config.SplitConfig.test_days)
     parser.add_argument("--validation-days", type=int, default=config.SplitConfig.validation_days)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    warehouse = args.warehouse or paths.warehouse()
     truth = args.truth_dir or paths.truth_dir()
     try:
-        report = train(warehouse, truth, config.SplitConfig(test_days=args.test_days, validation_days=args.validation_days))
-    except (data.DataError, ValueError) as e:
+        with data.open_warehouse(args.target, args.warehouse) as wh:
+            report = train(wh, truth, config.SplitConfig(test_days=args.test_days, validation_days=args.validation_days))
+    except (data.DataError, ValueError, *data.engine_errors()) as e:
         log.error("training failed: %s", e)
         return 1
     chosen = report["test_metrics"][report["chosen_model"]]

@@ -27,16 +27,13 @@ log = logging.getLogger("afisha.ml.train_recommender")
 CANDIDATE_COLUMNS = ("cutoff_on", "is_evaluation_cutoff", "participant_id", "event_id", config.RECOMMENDATION_LABEL, *config.RANKER_FEATURES)
 
 
-def load_labelled(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def load_labelled(wh: data.Warehouse) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Candidates of the labelled cutoffs, |R_u| per (cutoff, participant), and the cutoffs."""
-    with data.connect_read_only(warehouse) as con:
-        data.mart_columns(con, config.CANDIDATES_MART)
-        sample, note = data.participant_sample(con, config.CANDIDATES_MART, "not is_serving_cutoff", config.MAX_RANKER_ROWS)
-        candidates = con.execute(
-            f"select {', '.join(CANDIDATE_COLUMNS)} from {config.CANDIDATES_MART} where not is_serving_cutoff and {sample} order by cutoff_on, participant_id, event_id"
-        ).df()
-        relevant = con.execute(f"select cutoff_on, participant_id, count(*) as relevant from {config.RELEVANT_VISITS} where {sample} group by all").df()
-        cutoffs = con.execute("select * from intermediate.int_recommendation_cutoffs where not is_serving_cutoff order by cutoff_on").df()
+    wh.columns(config.CANDIDATES_MART)
+    sample, note = data.participant_sample(wh, config.CANDIDATES_MART, "not is_serving_cutoff", config.MAX_RANKER_ROWS)
+    candidates = wh.frame(f"select {', '.join(CANDIDATE_COLUMNS)} from {config.CANDIDATES_MART} where not is_serving_cutoff and {sample} order by cutoff_on, participant_id, event_id")
+    relevant = wh.frame(f"select cutoff_on, participant_id, count(*) as relevant from {config.RELEVANT_VISITS} where {sample} group by cutoff_on, participant_id")
+    cutoffs = wh.frame("select * from intermediate.int_recommendation_cutoffs where not is_serving_cutoff order by cutoff_on")
     candidates = candidates.rename(columns={config.RECOMMENDATION_LABEL: "label"})
     candidates.attrs["sample"] = note
     return candidates, relevant, cutoffs
@@ -194,9 +191,9 @@ def answers(report: dict) -> list[str]:
     return lines
 
 
-def train(warehouse: Path, truth_dir: Path | None) -> dict:
+def train(wh: data.Warehouse, truth_dir: Path | None) -> dict:
     t0 = time.perf_counter()
-    candidates, relevant, cutoffs = load_labelled(warehouse)
+    candidates, relevant, cutoffs = load_labelled(wh)
     train_rows, test_rows = split_by_cutoff(candidates, cutoffs)
     evaluation, _ = evaluate_all(train_rows, test_rows, relevant, truth_dir)
     eval_on = test_rows["cutoff_on"].iloc[0]
@@ -207,7 +204,8 @@ def train(warehouse: Path, truth_dir: Path | None) -> dict:
     report = {
         "model_version": f"{trained_at:%Y%m%dT%H%M%SZ}-{fp['sha256'][:8]}",
         "trained_at": trained_at.isoformat(timespec="seconds"),
-        "warehouse": str(warehouse),
+        "warehouse": wh.location,
+        "engine": wh.engine,
         "training_cutoffs": sorted(str(c.date()) for c in train_rows["cutoff_on"].unique()),
         "evaluation_cutoff": str(eval_on.date()),
         "window_days": int((cutoffs["window_ends_on"] - cutoffs["cutoff_on"]).dt.days.iloc[0]) + 1,
@@ -236,13 +234,14 @@ def train(warehouse: Path, truth_dir: Path | None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.train_recommender", description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB warehouse with the candidate mart (default $AFISHA_WAREHOUSE)")
+    data.add_target_arguments(parser)
     parser.add_argument("--truth-dir", type=Path, default=None, help="generator ground truth for the oracle (default <raw dir>_truth when present)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        report = train(args.warehouse or paths.warehouse(), args.truth_dir or paths.truth_dir())
-    except (data.DataError, ValueError) as e:
+        with data.open_warehouse(args.target, args.warehouse) as wh:
+            report = train(wh, args.truth_dir or paths.truth_dir())
+    except (data.DataError, ValueError, *data.engine_errors()) as e:
         log.error("training failed: %s", e)
         return 1
     m = report["evaluation"]["models"]

@@ -75,20 +75,20 @@ def step(name: str, fn, *args, **kwargs):
 
 
 def summary(warehouse: Path, report: dict) -> str:
-    from ml import data
+    from ml.data import DuckDBWarehouse
 
     tables = ["marts.fct_ticket_attendance", "marts.dim_participants", "marts.dim_events", "marts.rpt_region_monthly_activity", "ml.ticket_attendance_scores", "marts.fct_ticket_attendance_predictions", "marts.fct_recommendation_candidates", "ml.event_recommendations", "marts.fct_event_recommendations"]
     lines = ["", "afisha: run complete", ""]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with DuckDBWarehouse(warehouse) as wh:
         for t in tables:
             try:
-                n = data.scalar(con, f"select count(*) from {t}")
+                n = wh.scalar(f"select count(*) from {t}")
                 lines.append(f"  {t:<38} {n:>12,} rows")
             except duckdb.Error:
                 lines.append(f"  {t:<38} {'(absent)':>12}")
-        rejected = con.execute("select source_file, rows_read, rows_rejected_by_ingest + rows_rejected_in_warehouse, rejected_share from marts.rpt_rejection_summary order by source_file").fetchall()
-        attended, final, open_ = data.one_row(
-            con, "select count(case when attended = 1 then 1 end), count(attended), count(*) - count(attended) from marts.fct_ticket_attendance"
+        rejected = wh.frame("select source_file, rows_read, rows_rejected_by_ingest + rows_rejected_in_warehouse, rejected_share from marts.rpt_rejection_summary order by source_file").itertuples(index=False)
+        attended, final, open_ = wh.one_row(
+            "select count(case when attended = 1 then 1 end), count(attended), count(*) - count(attended) from marts.fct_ticket_attendance"
         )
     lines.append("")
     lines.append("  rejected records (file: rejected of read; reasons in marts.rpt_rejected_records):")
@@ -129,6 +129,7 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, serving: Path, truth_dir:
     from ingest.ingest import ingest
     from pipeline.publish import publish
     from ml import score, score_recommender, train, train_recommender
+    from ml.data import DuckDBWarehouse
     from synth import generate
 
     if raw_dir.resolve() == paths.DEMO_RAW_DIR.resolve() and not (raw_dir / "tickets.csv").is_file():
@@ -145,11 +146,13 @@ def run(raw_dir: Path, landing: Path, warehouse: Path, serving: Path, truth_dir:
     dbt_vars = {"max_rejected_share": max_rejected_share}
     step("dbt source freshness", run_dbt, ["source", "freshness"], landing, warehouse, dbt_vars)
     step("dbt build", run_dbt, ["build"], landing, warehouse, dbt_vars)
-    report = step("train", train.train, warehouse, truth_dir)
-    run_id, written = step("score open tickets", score.score, warehouse)
-    log.info("   run %s: %d scores written", run_id, written)
-    recommender_report = step("train recommender", train_recommender.train, warehouse, truth_dir)
-    run_id, written, participants = step("recommend events", score_recommender.score, warehouse)
+    # Each ml/ job opens the warehouse and closes it before dbt writes again.
+    with DuckDBWarehouse(warehouse) as wh:
+        report = step("train", train.train, wh, truth_dir)
+        run_id, written = step("score open tickets", score.score, wh)
+        log.info("   run %s: %d scores written", run_id, written)
+        recommender_report = step("train recommender", train_recommender.train, wh, truth_dir)
+        run_id, written, participants = step("recommend events", score_recommender.score, wh)
     log.info("   run %s: %d recommendations for %d participants", run_id, written, participants)
     step("dbt build of the marts on the scores", run_dbt, ["build", "--select", "stg_ml__ticket_attendance_scores+", "stg_ml__event_recommendations+"], landing, warehouse, dbt_vars)
     # The docs site (lineage raw -> marts -> models -> scores -> dashboards), one HTML file.

@@ -77,16 +77,32 @@ def test_metrics_against_hand_computed_values():
     assert m["brier"] == round((0.01 + 0.16 + 0.4225 + 0.04) / 4, 4)
 
 
-def test_participant_sample_keeps_whole_participants_within_budget():
+def test_participant_sample_keeps_whole_participants_within_budget(tmp_path):
     import duckdb
 
     from ml import data
 
-    con = duckdb.connect()
-    con.execute("create table t as select lpad(cast(i % 500 as varchar), 5, '0') as participant_id, i as row_id from range(20000) as r(i)")
-    condition, note = data.participant_sample(con, "t", "true", max_rows=2000)
-    assert note["sampled"] and note["rows_available"] == 20000 and note["participant_share"] == 0.1
-    kept = con.execute(f"select participant_id, count(*) as n from t where {condition} group by 1").fetchall()
-    assert 1000 <= sum(n for _, n in kept) <= 3000  # about a tenth of the rows
-    assert all(n == 40 for _, n in kept)  # every kept participant with all their rows
-    assert data.participant_sample(con, "t", "true", max_rows=50_000) == ("true", {"sampled": False, "rows_available": 20000})
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create table t as select lpad(cast(i % 500 as varchar), 5, '0') as participant_id, i as row_id from range(20000) as r(i)")
+    with data.DuckDBWarehouse(tmp_path / "w.duckdb") as wh:
+        condition, note = data.participant_sample(wh, "t", "true", max_rows=2000)
+        assert note["sampled"] and note["rows_available"] == 20000 and note["participant_share"] == 0.1
+        kept = wh.frame(f"select participant_id, count(*) as n from t where {condition} group by 1")
+        assert data.participant_sample(wh, "t", "true", max_rows=50_000) == ("true", {"sampled": False, "rows_available": 20000})
+    assert 1000 <= kept["n"].sum() <= 3000  # about a tenth of the rows
+    assert set(kept["n"]) == {40}  # every kept participant with all their rows
+    # The SQL bucket is the documented one (MD5), so every engine keeps the same people.
+    assert set(kept["participant_id"]) == {f"{i:05d}" for i in range(500) if data.stable_bucket(f"{i:05d}") < 1000}
+
+
+def test_whole_groups_never_splits_a_participant():
+    import pandas as pd
+
+    from ml import data
+
+    ids = ["a"] * 3 + ["b"] * 5 + ["c"] + ["d"] * 4
+    batches = [pd.DataFrame({"participant_id": ids[i : i + 4], "n": range(i, min(i + 4, len(ids)))}) for i in range(0, len(ids), 4)]
+    groups = list(data.whole_groups(batches, "participant_id"))
+    # b spans three input batches; it comes out whole, with c, which followed it.
+    assert [g["participant_id"].value_counts().sort_index().to_dict() for g in groups] == [{"a": 3}, {"b": 5, "c": 1}, {"d": 4}]
+    assert pd.concat(groups)["n"].tolist() == list(range(len(ids)))
