@@ -7,12 +7,11 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import afisha_env, dbt, rows_differing
+from conftest import INCREMENTAL, afisha_env, dbt, rows_differing
 
 # Not compared: the scored marts depend on ml/ tables the cut build never had, and the
 # rebuild boundary records which days each run rebuilt (it differs by design).
 NOT_COMPARED = {"fct_ticket_attendance_predictions", "fct_event_recommendations", "rpt_attendance_model_monitoring", "int_tickets_rebuild_boundary"}
-INCREMENTAL = ["int_tickets_labelled", "int_tickets_participant_history", "int_tickets_event_history", "fct_ticket_attendance"]
 
 
 def tables(con, catalog: str) -> list[str]:

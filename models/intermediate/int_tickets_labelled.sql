@@ -1,9 +1,8 @@
 {{
     config(
-        materialized=ticket_model_materialization(),
-        incremental_strategy='append',
         pre_hook="{{ delete_rebuilt_tickets() }}",
         on_schema_change='fail',
+        **ticket_model_config()
     )
 }}
 

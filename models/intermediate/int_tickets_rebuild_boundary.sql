@@ -8,6 +8,14 @@
     participant (age, region) or event (type, region), a missing table, or
     --full-refresh rebuilds everything. This model reads the previous tables by name,
     not by ref, because it runs before they are rebuilt. -#}
+{{
+    config(
+        pre_hook=[
+            "{{ snapshot_rebuild_boundary('drop') }}",
+            "{{ snapshot_rebuild_boundary('copy') }}",
+        ],
+    )
+}}
 {%- set window_days = var('label_window_days') -%}
 {%- set lookback_days = var('label_window_days') + var('late_arrival_lookback_days') -%}
 
@@ -73,7 +81,7 @@ source_days as (
 
 previous_days as (
 
-    select * from {{ this }}
+    select * from {{ rebuild_boundary_previous() }}
 
 ),
 
