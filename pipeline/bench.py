@@ -6,6 +6,7 @@ of the original task (merge the four files, cross join participants x events for
 recommendations) runs on the same files where it fits in memory.
 
     python -m pipeline.bench --tickets 1000000          # or: make bench SCALE=1000000
+    python -m pipeline.bench --tickets 1000000 --target spark   # the same stages on local Spark
 """
 
 from __future__ import annotations
@@ -83,11 +84,16 @@ def show(result: dict) -> None:
     print(f"  {result['stage']:<22} {result['seconds']:8.1f} s {result['rows']:>12,} rows {result['rows_per_second'] or 0:>10,}/s {result['peak_memory_gb']:7.2f} GB{failed}", flush=True)
 
 
-def count_rows(warehouse: Path, table: str) -> int:
+def count_rows(warehouse: Path, table: str, where: str = "true", spark_tables: Path | None = None) -> int:
+    """Rows of a table in the DuckDB warehouse, or in Spark's Parquet tables when given."""
     import duckdb
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if spark_tables is None:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(f"select count(*) from {table} where {where}").fetchall()[0][0]
+    schema, name = table.split(".")
+    with duckdb.connect() as con:
+        return con.execute(f"select count(*) from read_parquet('{spark_tables}/{schema}.db/{name}/**/*.parquet', hive_partitioning = true) where {where}").fetchall()[0][0]
 
 
 def previous_day_landing(landing: Path, out: Path) -> str:
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pandas", action="store_true", help="do not time the pandas approach")
     parser.add_argument("--training-share", type=float, default=None, help="dbt var recommendation_training_share (default: 1.0 up to 2 M tickets, then 2 M / tickets)")
     parser.add_argument("--only", choices=["all", "attendance"], default="all", help="attendance: leave out the recommender's models and stages (national scale in less time)")
+    parser.add_argument("--target", choices=["dev", "spark"], default="dev", help="dbt target (and ml/ target) to run on: dev is DuckDB, spark is local Spark in <workdir>/spark (default %(default)s)")
     parser.add_argument("--pandas-max-cross-rows", type=int, default=200_000_000, help="skip the pandas cross join above this many rows (default %(default)s)")
     args = parser.parse_args(argv)
 
@@ -137,15 +144,24 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         stale.unlink(missing_ok=True)
+    spark_dir = work / "spark"
+    if args.target == "spark":
+        import shutil
+
+        shutil.rmtree(spark_dir, ignore_errors=True)
+    spark_tables = spark_dir / "tables" if args.target == "spark" else None
     env = {
         **os.environ,
         "AFISHA_LANDING_DIR": str(landing),
         "AFISHA_WAREHOUSE": str(warehouse),
         "AFISHA_ARTIFACTS_DIR": str(artifacts),
         "AFISHA_DUCKDB_MEMORY_LIMIT": args.memory_limit,
+        "AFISHA_SPARK_DIR": str(spark_dir),
     }
+    target = ["--target", args.target]
     py = sys.executable
-    print(f"afisha benchmark: ~{args.tickets:,} tickets, {participants:,} participants, events 1 per 50 participants, DuckDB memory limit {args.memory_limit}", flush=True)
+    engine = "local Spark (dbt-spark session, ml/ on executors)" if args.target == "spark" else f"DuckDB, memory limit {args.memory_limit}"
+    print(f"afisha benchmark: ~{args.tickets:,} tickets, {participants:,} participants, events 1 per 50 participants, {engine}", flush=True)
     stages = []
 
     def stage(name: str, cmd: list[str], rows_fn, **env_overrides: str) -> bool:
@@ -168,12 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     last_day = previous_day_landing(landing, yesterday) if ok else None
 
     def dbt_build(name: str, landing_dir: Path) -> bool:
-        target = work / f"target_{name.split()[-1].strip('()')}"
-        cmd = [dbt_executable(), "build", "--vars", dbt_vars, "--target-path", str(target), "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)]
+        target_path = work / f"target_{args.target}_{name.split()[-1].strip('()')}"
+        cmd = [dbt_executable(), "build", *target, "--vars", dbt_vars, "--target-path", str(target_path), "--project-dir", str(paths.ROOT), "--profiles-dir", str(paths.ROOT)]
         if args.only == "attendance":
             cmd += ["--exclude", RECOMMENDER_MODELS]
-        done = stage(name, cmd, lambda: count_rows(warehouse, "marts.fct_ticket_attendance"), AFISHA_LANDING_DIR=str(landing_dir))
-        stages[-1]["slowest_nodes"] = slowest_nodes(target)
+        done = stage(name, cmd, lambda: count_rows(warehouse, "marts.fct_ticket_attendance", spark_tables=spark_tables), AFISHA_LANDING_DIR=str(landing_dir))
+        stages[-1]["slowest_nodes"] = slowest_nodes(target_path)
         return done
 
     ok = ok and dbt_build("dbt build (full)", yesterday)
@@ -183,11 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  one more day ({last_day}): incremental build {nightly:.1f} s = {nightly / full:.0%} of the full build", flush=True)
         for label, s in (("full", stages[-2]), ("incremental", stages[-1])):
             print(f"    slowest in the {label} build: " + ", ".join(f"{n['node']} {n['seconds']} s" for n in s["slowest_nodes"][:5]), flush=True)
-    ok = ok and stage("train attendance", [py, "-m", "ml.train", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where is_label_final"))
-    ok = ok and stage("score attendance", [py, "-m", "ml.score", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_ticket_attendance where not is_label_final"))
+    rows = lambda table, where: lambda: count_rows(warehouse, table, where, spark_tables)  # noqa: E731
+    ok = ok and stage("train attendance", [py, "-m", "ml.train", *target, "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], rows("marts.fct_ticket_attendance", "is_label_final"))
+    ok = ok and stage("score attendance", [py, "-m", "ml.score", *target, "--warehouse", str(warehouse)], rows("marts.fct_ticket_attendance", "not is_label_final"))
     if args.only == "all":
-        ok = ok and stage("train recommender", [py, "-m", "ml.train_recommender", "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where not is_serving_cutoff"))
-        ok = ok and stage("score recommender", [py, "-m", "ml.score_recommender", "--warehouse", str(warehouse)], lambda: count_rows(warehouse, "marts.fct_recommendation_candidates where is_serving_cutoff"))
+        ok = ok and stage("train recommender", [py, "-m", "ml.train_recommender", *target, "--warehouse", str(warehouse), "--truth-dir", str(work / "raw_truth")], rows("marts.fct_recommendation_candidates", "not is_serving_cutoff"))
+        ok = ok and stage("score recommender", [py, "-m", "ml.score_recommender", *target, "--warehouse", str(warehouse)], rows("marts.fct_recommendation_candidates", "is_serving_cutoff"))
     # The pipeline on the whole data: ingest, one full build, training and scoring.
     pipeline_stages = [s for s in stages if s["stage"] not in ("generate", "dbt build (incremental)")]
     pipeline_seconds = sum(s["seconds"] for s in pipeline_stages)
@@ -195,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'pipeline (no generate)':<22} {pipeline_seconds:8.1f} s {'':>33} {pipeline_peak:7.2f} GB peak", flush=True)
 
     pandas = None
-    if ok and not args.skip_pandas:
+    if ok and not args.skip_pandas and args.target == "dev":
         result = run_stage("pandas (original task)", [py, "-m", "pipeline.bench_pandas", str(raw), str(args.pandas_max_cross_rows), str(logs / "pandas.json")], env, 0, logs)
         if result["exit_code"] == 0:
             pandas = json.loads((logs / "pandas.json").read_text())
@@ -213,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * PAGE / 1e9, 1), "python": platform.python_version(), "platform": platform.platform()},
         "scale": {"tickets_requested": args.tickets, "participants": participants},
         "stages_run": args.only,
+        "target": args.target,
         "duckdb_memory_limit": args.memory_limit,
         "dbt_vars": json.loads(dbt_vars) if "dbt_vars" in locals() else None,
         "stages": stages,
@@ -221,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "incremental_day": last_day,
         "pandas": pandas,
     }
-    suffix = "" if args.only == "all" else f"-{args.only}"
+    suffix = ("" if args.only == "all" else f"-{args.only}") + ("" if args.target == "dev" else f"-{args.target}")
     out = args.out or paths.ROOT / "docs" / "benchmarks" / f"results-{args.tickets}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
