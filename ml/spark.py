@@ -37,13 +37,19 @@ JOB_SETTINGS = {
 SPARK_TYPES = {pa.string(): "string", pa.float64(): "double", pa.bool_(): "boolean", pa.date32(): "date", pa.int32(): "int", pa.int64(): "bigint", pa.timestamp("us"): "timestamp"}
 
 
-def target_settings(profiles: Path = paths.ROOT / "profiles.yml") -> dict[str, str]:
-    """The `spark` target's server_side_parameters, rendered as dbt renders them, so that
-    ml/ opens the very metastore and warehouse folder that dbt built."""
+def target_settings(target: str | None = None, profiles: Path = paths.ROOT / "profiles.yml") -> dict[str, str]:
+    """The server_side_parameters of a Spark target in profiles.yml (default
+    $AFISHA_SPARK_TARGET or `spark`), rendered as dbt renders them, so that ml/ opens
+    the very metastore and warehouse folder that dbt built. A cluster target without
+    them leaves the cluster's own configuration in force."""
     import jinja2  # both come with dbt-core
     import yaml
 
-    target = yaml.safe_load(profiles.read_text())["afisha"]["outputs"]["spark"]
+    name = target or os.environ.get("AFISHA_SPARK_TARGET", "spark")
+    outputs = yaml.safe_load(profiles.read_text())["afisha"]["outputs"]
+    if outputs.get(name, {}).get("type") != "spark":
+        raise DataError(f"profiles.yml has no Spark target {name!r} (AFISHA_SPARK_TARGET)")
+    parameters = outputs[name].get("server_side_parameters", {})
 
     def env_var(name: str, default: str | None = None) -> str:
         if name in os.environ:
@@ -53,7 +59,7 @@ def target_settings(profiles: Path = paths.ROOT / "profiles.yml") -> dict[str, s
         return default
 
     env = jinja2.Environment()
-    return {key: env.from_string(str(value)).render(env_var=env_var) for key, value in target["server_side_parameters"].items()}
+    return {key: env.from_string(str(value)).render(env_var=env_var) for key, value in parameters.items()}
 
 
 def spark_error(e: Exception) -> str:
@@ -75,7 +81,7 @@ class SparkWarehouse(Warehouse):
 
     @property
     def location(self) -> str:
-        return self._settings["spark.sql.warehouse.dir"]
+        return self._settings.get("spark.sql.warehouse.dir") or "the cluster's Spark warehouse"
 
     @property
     def spark(self):

@@ -106,3 +106,18 @@ def test_whole_groups_never_splits_a_participant():
     # b spans three input batches; it comes out whole, with c, which followed it.
     assert [g["participant_id"].value_counts().sort_index().to_dict() for g in groups] == [{"a": 3}, {"b": 5, "c": 1}, {"d": 4}]
     assert pd.concat(groups)["n"].tolist() == list(range(len(ids)))
+
+
+def test_spark_jobs_take_the_spark_targets_settings(monkeypatch, tmp_path):
+    """ml/ renders profiles.yml's spark target as dbt does, so it opens dbt's metastore."""
+    from ml import data, spark
+
+    monkeypatch.setenv("AFISHA_SPARK_DIR", str(tmp_path))
+    settings = spark.target_settings()
+    assert settings["spark.sql.warehouse.dir"] == f"{tmp_path}/tables"
+    assert settings["spark.hadoop.javax.jdo.option.ConnectionURL"] == f"jdbc:derby:;databaseName={tmp_path}/metastore_db;create=true"
+    monkeypatch.delenv("AFISHA_SPARK_DIR")
+    assert spark.target_settings()["spark.sql.warehouse.dir"] == "warehouse/spark/tables"
+    monkeypatch.setenv("AFISHA_SPARK_TARGET", "dev")
+    with pytest.raises(data.DataError, match="no Spark target 'dev'"):
+        spark.target_settings()
