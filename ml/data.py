@@ -74,15 +74,18 @@ def whole_groups(batches: Iterable[pd.DataFrame], key: str) -> Iterator[pd.DataF
         yield carry.reset_index(drop=True)
 
 
-def conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    """A batch function's result as the run's Arrow schema; a null where the schema says
-    not null is a bug upstream and stops the run before anything is written."""
+def conform(frame: pd.DataFrame, schema: pa.Schema, run_id: str) -> pa.Table:
+    """A batch function's result as the run's Arrow schema. A null where the schema says
+    not null, or a row of another run, is a bug upstream and stops the run before
+    anything is written."""
     missing = [f.name for f in schema if f.name not in frame.columns]
     if missing:
         raise DataError(f"batch result lacks {', '.join(missing)}")
     nulls = [f.name for f in schema if not f.nullable and frame[f.name].isna().any()]
     if nulls:
         raise DataError(f"batch result has nulls in not-null column(s) {', '.join(nulls)}")
+    if len(frame) and set(frame["run_id"]) != {run_id}:
+        raise DataError(f"batch results carry run ids other than {run_id}")
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
@@ -193,16 +196,13 @@ class DuckDBWarehouse(Warehouse):
     def write_run(self, table: str, schema: pa.Schema, sql: str, fn: BatchFunction, run_id: str, group_key: str | None = None, progress=None) -> int:
         check_run_id(run_id)
         query = f"select * from ({sql}) as q order by {group_key}" if group_key else sql
-        reader = self.con.sql(query).to_arrow_reader(config.BATCH_ROWS)
-        batches: Iterable[pd.DataFrame] = (b.to_pandas() for b in reader)
+        frames: Iterable[pd.DataFrame] = (b.to_pandas() for b in self.con.sql(query).to_arrow_reader(config.BATCH_ROWS))
         parts = []
-        for batch in whole_groups(batches, group_key) if group_key else batches:
+        for frame in whole_groups(frames, group_key) if group_key else frames:
             if progress is not None:
-                progress.add(len(batch))
-            parts.append(conform(fn(batch), schema))
+                progress.add(len(frame))
+            parts.append(conform(fn(frame), schema, run_id))
         rows = pa.concat_tables(parts) if parts else schema.empty_table()
-        if rows.num_rows and rows.column("run_id").unique().to_pylist() != [run_id]:
-            raise DataError(f"batch results carry run ids other than {run_id}")
         self.close()
         return self._replace_run(table, schema, rows, run_id)
 

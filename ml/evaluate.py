@@ -28,7 +28,6 @@ from sklearn.metrics import (
 )
 
 from ml import config, report_html
-from pipeline import paths
 
 log = logging.getLogger("afisha.ml.evaluate")
 

@@ -142,11 +142,9 @@ class SparkWarehouse(Warehouse):
             rows = rows.repartition(group_key).sortWithinPartitions(group_key)
 
         def apply(batches):
-            for group in whole_groups((b.to_pandas() for b in batches), group_key) if group_key else (b.to_pandas() for b in batches):
-                result = conform(fn(group), schema)
-                if result.num_rows and result.column("run_id").unique().to_pylist() != [run_id]:
-                    raise DataError(f"batch results carry run ids other than {run_id}")
-                yield from result.to_batches()
+            frames = (b.to_pandas() for b in batches)
+            for frame in whole_groups(frames, group_key) if group_key else frames:
+                yield from conform(fn(frame), schema, run_id).to_batches()
 
         result = rows.mapInArrow(apply, from_arrow_schema(schema))
         columns = self.spark.table(table).columns  # the partition column last
